@@ -1,0 +1,1 @@
+"""Event contracts shared between services: one module per producing service."""

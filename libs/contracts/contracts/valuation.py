@@ -1,0 +1,70 @@
+"""Events the valuation service publishes on `valuation.events` (aggregate: the exchange)."""
+
+from datetime import datetime
+from typing import Literal
+
+from contracts.base import Event
+
+TOPIC = "valuation.events"
+
+Program = Literal["exchange", "smart_upgrade"]
+CancelReason = Literal["customer_cancelled", "coupon_expired", "handover_failed"]
+
+
+class ExchangeAccepted(Event):
+    """A customer accepted a quote; the coupon service credits `amount_paise` from this."""
+
+    TOPIC = TOPIC
+    TYPE = "valuation.ExchangeAccepted"
+
+    exchange_id: str
+    quote_id: str
+    account_id: str
+    imei: str
+    model_id: str
+    amount_paise: int
+    program: Program
+    plan_id: str | None = None
+    accepted_by: str  # the principal that accepted: the account or a partner key id
+    accepted_at: datetime
+
+    def aggregate_id(self) -> str:
+        return self.exchange_id
+
+
+class ExchangeCompleted(Event):
+    TOPIC = TOPIC
+    TYPE = "valuation.ExchangeCompleted"
+
+    exchange_id: str
+    account_id: str
+    imei: str
+    amount_paise: int
+    plan_id: str | None = None
+    completed_at: datetime
+
+    def aggregate_id(self) -> str:
+        return self.exchange_id
+
+
+class ExchangeCancelled(Event):
+    """The exchange ended without the phone changing hands.
+
+    `discounted_paise` is what an order already received from the coupon (non-zero only for
+    `handover_failed`), for the order system to settle.
+    """
+
+    TOPIC = TOPIC
+    TYPE = "valuation.ExchangeCancelled"
+
+    exchange_id: str
+    account_id: str
+    imei: str
+    amount_paise: int
+    plan_id: str | None = None
+    reason: CancelReason
+    discounted_paise: int = 0
+    cancelled_at: datetime
+
+    def aggregate_id(self) -> str:
+        return self.exchange_id

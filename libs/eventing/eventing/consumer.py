@@ -1,0 +1,154 @@
+"""An inbox-checked consumer: each event's effect happens once, however often it is delivered."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
+from sqlalchemy import Table, insert, select
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.base import Event
+from eventing.envelope import Envelope
+from eventing.kafka import KafkaSettings, ensure_topics, new_consumer, new_producer, start_when_up
+from eventing.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_DUPLICATE
+from eventing.relay import SessionFactory
+
+log = logging.getLogger("eventing.consumer")
+
+Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+
+# Errors that say "the database is not there right now", not "this event is bad": retried without limit.
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
+
+
+def dlq_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What to do with one event type: validate it as `contract`, then apply `handler`."""
+
+    contract: type[Event]
+    handler: Handler
+
+
+class InboxConsumer:
+    """Consumes topics in a group, applying each event in one transaction with its inbox record.
+
+    The offset is committed only after that transaction. A failing event is retried
+    `max_attempts` times, then sent to `<topic>.dlq` with the error, and the partition moves on.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        subscriptions: dict[str, Subscription],
+        inbox: Table,
+        write_transaction: SessionFactory,
+        kafka: KafkaSettings,
+        max_attempts: int = 3,
+        backoff_seconds: float = 0.2,
+    ) -> None:
+        self.name = name
+        self.subscriptions = subscriptions
+        self.topics = sorted({sub.contract.TOPIC for sub in subscriptions.values()})
+        self.inbox = inbox
+        self.write_transaction = write_transaction
+        self.kafka = kafka
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+        self._dlq: AIOKafkaProducer | None = None
+
+    async def run(self) -> None:
+        """Consume until cancelled."""
+        wanted = {topic: self.kafka.partitions for topic in self.topics}
+        wanted |= {dlq_topic(topic): 1 for topic in self.topics}
+        await ensure_topics(self.kafka, wanted)
+        self._dlq = new_producer(self.kafka)
+        await start_when_up(self._dlq, self.kafka.retry_seconds)
+        consumer = new_consumer(self.kafka, self.name, self.topics)
+        await start_when_up(consumer, self.kafka.retry_seconds)
+        try:
+            while True:
+                batches = await consumer.getmany(timeout_ms=1000)
+                for partition, records in batches.items():
+                    for record in records:
+                        await self.process(record)
+                    await consumer.commit({partition: records[-1].offset + 1})
+        finally:
+            await consumer.stop()
+            await self._dlq.stop()
+
+    async def process(self, record: ConsumerRecord) -> None:
+        """Apply one record once, or dead-letter it after bounded retries."""
+        try:
+            envelope = Envelope.from_bytes(record.value)
+        except ValueError as exc:
+            await self.dead_letter(record, f"malformed envelope: {exc}")
+            return
+        subscription = self.subscriptions.get(envelope.type)
+        if subscription is None:
+            return  # an event type this consumer has no interest in
+        attempts = 0
+        while True:
+            try:
+                await self.apply(envelope, subscription)
+                return
+            except TRANSIENT as exc:
+                log.warning("database unavailable; retrying event", extra={"event_id": envelope.id, "error": str(exc)})
+                await asyncio.sleep(self.kafka.retry_seconds)
+            except Exception as exc:
+                attempts += 1
+                if attempts >= self.max_attempts:
+                    log.error("event failed %s times; dead-lettering", attempts, extra={"event_id": envelope.id})
+                    await self.dead_letter(record, f"{type(exc).__name__}: {exc}")
+                    return
+                await asyncio.sleep(self.backoff_seconds * attempts)
+
+    async def apply(self, envelope: Envelope, subscription: Subscription) -> None:
+        """The effect and the inbox record in one transaction; a known event id is skipped."""
+        try:
+            async with self.write_transaction() as session:
+                seen = await session.scalar(
+                    select(self.inbox.c.event_id).where(self.inbox.c.consumer == self.name, self.inbox.c.event_id == envelope.id)
+                )
+                if seen is not None:
+                    EVENTS_DUPLICATE.labels(self.name).inc()
+                    return
+                await session.execute(
+                    insert(self.inbox).values(
+                        consumer=self.name, event_id=envelope.id, event_type=envelope.type, processed_at=datetime.now(UTC)
+                    )
+                )
+                await subscription.handler(session, envelope.open(subscription.contract))
+        except IntegrityError:
+            # Another instance applied the same event concurrently (PostgreSQL); this one rolled back.
+            if await self._already_applied(envelope.id):
+                EVENTS_DUPLICATE.labels(self.name).inc()
+                return
+            raise
+        EVENTS_CONSUMED.labels(self.name, envelope.type).inc()
+
+    async def _already_applied(self, event_id: str) -> bool:
+        async with self.write_transaction() as session:
+            found = await session.scalar(
+                select(self.inbox.c.event_id).where(self.inbox.c.consumer == self.name, self.inbox.c.event_id == event_id)
+            )
+        return found is not None
+
+    async def dead_letter(self, record: ConsumerRecord, error: str) -> None:
+        """Park a record on `<topic>.dlq` with the error, so the partition can move on."""
+        assert self._dlq is not None
+        headers = list(record.headers or ()) + [
+            ("dlq_error", error[:2000].encode()),
+            ("dlq_consumer", self.name.encode()),
+            ("dlq_source", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+        ]
+        await self._dlq.send_and_wait(dlq_topic(record.topic), record.value, key=record.key, headers=headers)
+        EVENTS_DEAD_LETTERED.labels(self.name, record.topic).inc()

@@ -1,0 +1,78 @@
+"""Kafka client set-up: explicit topic creation and clients that wait for the broker to come up."""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
+
+log = logging.getLogger("eventing.kafka")
+
+TOPIC_ALREADY_EXISTS = 36
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    bootstrap: str
+    partitions: int = 3
+    replication_factor: int = 1
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 3_000
+    retry_seconds: float = 1.0
+
+
+async def start_when_up(client: AIOKafkaProducer | AIOKafkaConsumer | AIOKafkaAdminClient, retry_seconds: float) -> None:
+    """Start a client, retrying while the broker is not reachable (it may start after us)."""
+    while True:
+        try:
+            await client.start()
+            return
+        except (KafkaError, OSError) as exc:
+            log.warning("broker not reachable yet, retrying", extra={"error": str(exc)})
+            await asyncio.sleep(retry_seconds)
+
+
+async def ensure_topics(settings: KafkaSettings, topics: dict[str, int]) -> set[str]:
+    """Create the topics that do not exist (name → partitions); returns those newly created.
+
+    Topics are created explicitly because a broker's auto-created topics get its default
+    partition count, not ours.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap, request_timeout_ms=10_000)
+    await start_when_up(admin, settings.retry_seconds)
+    try:
+        response = await admin.create_topics(
+            [NewTopic(name, count, settings.replication_factor) for name, count in topics.items()]
+        )
+    finally:
+        await admin.close()
+    created = set()
+    for name, error_code, *_ in response.topic_errors:
+        if error_code == 0:
+            created.add(name)
+        elif error_code != TOPIC_ALREADY_EXISTS:
+            raise KafkaError(f"could not create topic {name}: error {error_code}")
+    return created
+
+
+def new_producer(settings: KafkaSettings) -> AIOKafkaProducer:
+    # acks=all and no idempotent producer: duplicates are possible and consumers drop them.
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.bootstrap, acks="all", linger_ms=2, request_timeout_ms=15_000
+    )
+
+
+def new_consumer(settings: KafkaSettings, group_id: str, topics: list[str]) -> AIOKafkaConsumer:
+    # Offsets are committed by hand after the effect's transaction; a new group reads from the start.
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=settings.bootstrap,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=settings.session_timeout_ms,
+        heartbeat_interval_ms=settings.heartbeat_interval_ms,
+        max_poll_records=100,
+    )

@@ -1,0 +1,58 @@
+"""Writing events to the outbox inside the caller's transaction."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Table, event, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from contracts.base import Event
+from eventing.envelope import Envelope
+
+_WAKE_FLAG = "eventing.outbox_written"
+
+
+class Outbox:
+    """Adds events to the outbox table in the session's transaction; wakes the relay on commit."""
+
+    def __init__(self, table: Table, source: str) -> None:
+        self.table = table
+        self.source = source
+        self._listeners: list = []
+
+    async def add(self, session: AsyncSession, event_: Event, now: datetime | None = None) -> Envelope:
+        """Record one event; it is published only if the surrounding transaction commits."""
+        now = now or datetime.now(UTC)
+        envelope = Envelope.wrap(event_, self.source, now)
+        await session.execute(
+            insert(self.table).values(
+                event_id=envelope.id,
+                topic=event_.TOPIC,
+                key=envelope.subject,
+                type=envelope.type,
+                envelope=envelope.to_bytes().decode(),
+                created_at=now,
+            )
+        )
+        session.sync_session.info[_WAKE_FLAG] = self
+        return envelope
+
+    def on_commit(self, callback) -> None:
+        """Call `callback()` after any commit that wrote to this outbox (the relay's wake-up)."""
+        self._listeners.append(callback)
+
+    def _notify(self) -> None:
+        for callback in self._listeners:
+            callback()
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_relay(session: Session) -> None:
+    outbox = session.info.pop(_WAKE_FLAG, None)
+    if outbox is not None:
+        outbox._notify()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_WAKE_FLAG, None)

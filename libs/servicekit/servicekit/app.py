@@ -1,0 +1,102 @@
+"""The app factory every service uses: lifespan, errors, request context, health and metrics."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import Table
+from starlette.responses import JSONResponse, Response
+
+from servicekit.clock import Clock
+from servicekit.db import Database
+from servicekit.http import RequestContext
+from servicekit.logging import configure_logging
+from servicekit.principal import PrincipalVerifier
+from servicekit.problems import install_problem_handlers
+from servicekit.settings import ServiceSettings
+
+log = logging.getLogger("servicekit.app")
+
+Worker = Callable[[], Awaitable[None]]
+
+
+def create_service_app(
+    name: str,
+    settings: ServiceSettings,
+    routers: list[APIRouter],
+    *,
+    database_url: str,
+    clock: Clock | None = None,
+    idempotency_table: Table | None = None,
+    startup: Callable[[FastAPI], Awaitable[None]] | None = None,
+    workers: Callable[[FastAPI], list[Worker]] = lambda app: [],
+) -> FastAPI:
+    """A FastAPI app whose lifespan opens the database, runs `startup`, then the event workers.
+
+    Nothing touches the database or the broker at import time. With RUN_WORKERS=false the app
+    only answers HTTP, so API replicas and event workers can be scaled apart.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(name, settings.log_level)
+        app.state.settings = settings
+        app.state.db = Database(database_url)
+        app.state.clock = clock or Clock()
+        app.state.principal_verifier = PrincipalVerifier(settings.internal_secret)
+        app.state.idempotency_table = idempotency_table
+        app.state.worker_tasks = {}
+        if startup is not None:
+            await startup(app)
+        if settings.run_workers:
+            for worker in workers(app):
+                app.state.worker_tasks[worker.__qualname__] = asyncio.create_task(_supervised(worker))
+        try:
+            yield
+        finally:
+            for task in app.state.worker_tasks.values():
+                task.cancel()
+            await asyncio.gather(*app.state.worker_tasks.values(), return_exceptions=True)
+            await app.state.db.dispose()
+
+    app = FastAPI(title=f"Smart Upgrade & Exchange — {name}", version="1.0.0", lifespan=lifespan)
+    install_problem_handlers(app)
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> Response:
+        db_ok = await app.state.db.ping()
+        workers_state = {n: ("stopped" if t.done() else "running") for n, t in app.state.worker_tasks.items()}
+        healthy = db_ok and all(state == "running" for state in workers_state.values())
+        body = {"service": name, "status": "ok" if healthy else "degraded", "database": "ok" if db_ok else "down", "workers": workers_state}
+        return JSONResponse(body, status_code=200 if healthy else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(RequestContext, service=name)
+    return app
+
+
+async def _supervised(worker: Worker) -> None:
+    """Keep a background worker alive: log a crash and start it again after a pause."""
+    while True:
+        try:
+            await worker()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("worker crashed; restarting", extra={"worker": worker.__qualname__})
+            await asyncio.sleep(1.0)
+
+
+async def run_workers_forever(app: FastAPI) -> None:
+    """Run only the app's event workers (relay, consumers, sweeps), for a worker-only deployment."""
+    async with app.router.lifespan_context(app):
+        await asyncio.Event().wait()

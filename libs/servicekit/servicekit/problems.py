@@ -1,0 +1,90 @@
+"""RFC 9457 problem+json errors with the platform's stable machine-readable codes."""
+
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+PROBLEM_JSON = "application/problem+json"
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    422: "Unprocessable content",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+    504: "Gateway timeout",
+}
+_DEFAULT_CODES = {401: "unauthorized", 404: "not_found", 413: "payload_too_large", 429: "rate_limited", 422: "validation_error"}
+
+
+class Problem(Exception):
+    """An error a client can act on: HTTP status, stable `code`, human `detail`, optional extras."""
+
+    def __init__(self, status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.errors = errors
+        self.extra = extra
+
+
+def not_found(what: str = "resource") -> Problem:
+    return Problem(404, "not_found", f"No such {what}.")
+
+
+def problem_body(status: int, code: str, detail: str, errors: list | None = None, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"urn:smartupgrade:problem:{code}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    return body
+
+
+def problem_response(status: int, code: str, detail: str, errors: list | None = None, headers: dict | None = None, **extra: Any) -> Response:
+    return Response(orjson.dumps(problem_body(status, code, detail, errors, **extra)), status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"field": ".".join(str(part) for part in err["loc"] if part != "body") or "body", "message": err["msg"], "type": err["type"]}
+        for err in exc.errors()
+    ]
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Every error leaves as problem+json, validation errors with one entry per field."""
+
+    @app.exception_handler(Problem)
+    async def _problem(_: Request, exc: Problem) -> Response:
+        return problem_response(exc.status, exc.code, exc.detail, exc.errors, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> Response:
+        return problem_response(422, "validation_error", "The request is not valid; see errors.", _field_errors(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+        code = _DEFAULT_CODES.get(exc.status_code, "http_error")
+        detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
+        return problem_response(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> Response:
+        return problem_response(500, "internal_error", "Something went wrong on our side; it has been logged.")

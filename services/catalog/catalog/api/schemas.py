@@ -1,0 +1,94 @@
+"""HTTP shapes of the catalog API."""
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from catalog.domain.model import PhoneModel, SrpPoint
+
+
+class SrpPointBody(BaseModel):
+    effective_from: date
+    srp_paise: int = Field(gt=0, description="SRP in paise (Rs 9,999 = 999900)")
+
+
+class SmartUpgradeBody(BaseModel):
+    eligible: bool
+    fee_paise: int | None = Field(None, gt=0)
+
+
+class ExchangeBody(BaseModel):
+    eligible: bool
+
+
+class ModelBody(BaseModel):
+    """A whole model, as ops PUT it."""
+
+    brand: str = Field(min_length=1, max_length=50)
+    name: str = Field(min_length=1, max_length=200)
+    ram_gb: int | None = Field(None, ge=0)
+    storage_gb: int | None = Field(None, ge=0)
+    category: str = Field(min_length=1, max_length=50, examples=["smartphone"])
+    launch_date: date | None = None
+    srp_history: list[SrpPointBody] = Field(min_length=1)
+    tacs: list[str] = Field(default_factory=list)
+    smart_upgrade: SmartUpgradeBody = SmartUpgradeBody(eligible=False)
+    exchange: ExchangeBody = ExchangeBody(eligible=False)
+
+    def to_model(self, model_id: str) -> PhoneModel:
+        return PhoneModel(
+            id=model_id,
+            brand=self.brand,
+            name=self.name,
+            category=self.category,
+            ram_gb=self.ram_gb,
+            storage_gb=self.storage_gb,
+            launch_date=self.launch_date,
+            srp_history=sorted((SrpPoint(p.effective_from, p.srp_paise) for p in self.srp_history), key=lambda p: p.effective_from),
+            tacs=list(self.tacs),
+            smart_upgrade_eligible=self.smart_upgrade.eligible,
+            smart_upgrade_fee_paise=self.smart_upgrade.fee_paise,
+            exchange_eligible=self.exchange.eligible,
+        )
+
+
+class ModelOut(BaseModel):
+    id: str
+    brand: str
+    name: str
+    ram_gb: int | None
+    storage_gb: int | None
+    category: str
+    launch_date: date | None
+    srp_paise: int | None = Field(description="The SRP in effect today")
+    srp_history: list[SrpPointBody]
+    tacs: list[str]
+    smart_upgrade: SmartUpgradeBody
+    exchange: ExchangeBody
+
+    @classmethod
+    def of(cls, model: PhoneModel, today: date) -> "ModelOut":
+        return cls(
+            id=model.id,
+            brand=model.brand,
+            name=model.name,
+            ram_gb=model.ram_gb,
+            storage_gb=model.storage_gb,
+            category=model.category,
+            launch_date=model.launch_date,
+            srp_paise=model.srp_on(today),
+            srp_history=[SrpPointBody(effective_from=p.effective_from, srp_paise=p.srp_paise) for p in model.srp_history],
+            tacs=model.tacs,
+            smart_upgrade=SmartUpgradeBody(eligible=model.smart_upgrade_eligible, fee_paise=model.smart_upgrade_fee_paise),
+            exchange=ExchangeBody(eligible=model.exchange_eligible),
+        )
+
+
+class ModelPage(BaseModel):
+    items: list[ModelOut]
+    next_cursor: str | None
+
+
+class DeviceOut(BaseModel):
+    tac: str
+    model: ModelOut

@@ -1,0 +1,48 @@
+"""The catalog service: models, SRP history, TACs and programme terms. Publishes ModelUpserted."""
+
+from fastapi import FastAPI
+
+from catalog.api.routes import router
+from catalog.config import Settings
+from catalog.db.tables import idempotency_keys, outbox
+from catalog.service.view import CatalogView
+from contracts.catalog import TOPIC
+from eventing.outbox import Outbox
+from eventing.relay import OutboxRelay
+from servicekit.app import create_service_app
+from servicekit.clock import Clock
+
+SERVICE = "catalog"
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    async def startup(app: FastAPI) -> None:
+        app.state.outbox = Outbox(outbox, source=f"/{SERVICE}")
+        app.state.view = CatalogView(app.state.db, settings.view_refresh_seconds)
+        app.state.relay = OutboxRelay(
+            app.state.outbox,
+            TOPIC,
+            settings.kafka(),
+            app.state.db.reading,
+            app.state.db.transaction,
+            app.state.db.is_postgres,
+            poll_seconds=settings.relay_poll_seconds,
+        )
+
+    return create_service_app(
+        SERVICE,
+        settings,
+        [router],
+        database_url=settings.database_url,
+        clock=clock,
+        idempotency_table=idempotency_keys,
+        startup=startup,
+        workers=lambda app: [app.state.relay.run],
+    )
+
+
+def app() -> FastAPI:
+    """Factory for `uvicorn --factory catalog.main:app`."""
+    return create_app()

@@ -1,0 +1,50 @@
+"""Read use cases: filtered model lists and device identification, served from the CatalogView."""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from catalog.domain.model import PhoneModel
+from catalog.service.view import CatalogView
+from contracts.imei import is_valid_imei, tac_of
+from servicekit.problems import Problem
+
+Program = Literal["smart_upgrade", "exchange"]
+
+
+@dataclass(frozen=True)
+class ModelFilter:
+    program: Program | None = None
+    brand: str | None = None
+    category: str | None = None
+    q: str | None = None
+
+    def admits(self, model: PhoneModel) -> bool:
+        if self.program == "smart_upgrade" and not model.smart_upgrade_eligible:
+            return False
+        if self.program == "exchange" and not model.exchange_eligible:
+            return False
+        if self.brand and model.brand.lower() != self.brand.lower():
+            return False
+        if self.category and model.category != self.category:
+            return False
+        if self.q:
+            needle = self.q.lower()
+            return needle in model.name.lower() or needle in model.id or needle in model.brand.lower()
+        return True
+
+
+async def list_models(view: CatalogView, wanted: ModelFilter, after_id: str | None, limit: int) -> tuple[list[PhoneModel], str | None]:
+    """One page of matching models in id order, and the id to continue after (None at the end)."""
+    matching = [m for m in await view.models() if (after_id is None or m.id > after_id) and wanted.admits(m)]
+    page = matching[:limit]
+    return page, (page[-1].id if len(matching) > limit else None)
+
+
+async def identify_device(view: CatalogView, imei: str) -> PhoneModel:
+    """The model an IMEI belongs to, by its TAC."""
+    if not is_valid_imei(imei):
+        raise Problem(422, "imei_invalid", "An IMEI is 15 digits ending in a valid Luhn check digit.")
+    model = await view.by_tac(tac_of(imei))
+    if model is None:
+        raise Problem(404, "tac_unknown", "No model in the catalog has this IMEI's TAC.")
+    return model
