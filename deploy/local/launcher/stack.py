@@ -1,0 +1,72 @@
+"""What `make run` starts, on which ports, with which settings — shared with the end-to-end tests."""
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SERVICES = ["catalog", "enrolment", "valuation", "coupon"]
+SEEDED = ["catalog", "valuation"]
+REPO = Path(__file__).resolve().parents[3]
+
+
+@dataclass
+class Stack:
+    """Ports and data directory of one running platform."""
+
+    var_dir: Path = Path("var")
+    gateway_port: int = 8000
+    broker_port: int = 19092
+    service_ports: dict[str, int] = field(default_factory=lambda: {"catalog": 8101, "enrolment": 8102, "valuation": 8103, "coupon": 8104})
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_environment(cls) -> "Stack":
+        stack = cls(var_dir=Path(os.environ.get("VAR_DIR", "var")))
+        stack.gateway_port = int(os.environ.get("GATEWAY_PORT", stack.gateway_port))
+        stack.broker_port = int(os.environ.get("BROKER_PORT", stack.broker_port))
+        for name in SERVICES:
+            stack.service_ports[name] = int(os.environ.get(f"{name.upper()}_PORT", stack.service_ports[name]))
+        return stack
+
+    def services(self) -> list[str]:
+        """The services whose code is present (each joins the launcher when it lands)."""
+        chosen = os.environ.get("LAUNCH_SERVICES", ",".join(SERVICES)).split(",")
+        return [name for name in SERVICES if name in chosen and (REPO / "services" / name / name / "main.py").exists()]
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            str(REPO / p) for p in ["libs/contracts", "libs/eventing", "libs/servicekit", *[f"services/{s}" for s in SERVICES], "gateway", "clients/partner", "deploy/local"]
+        )
+        env["KAFKA_BOOTSTRAP"] = f"127.0.0.1:{self.broker_port}"
+        env["BROKER_PORT"] = str(self.broker_port)
+        env["GATEWAY_PORT"] = str(self.gateway_port)
+        env.setdefault("PARTNERS_FILE", str(REPO / "deploy/local/partners.json"))
+        for name, port in self.service_ports.items():
+            env[f"{name.upper()}_PORT"] = str(port)
+            env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
+            env.setdefault(f"{name.upper()}_DATABASE_URL", f"sqlite+aiosqlite:///{(self.var_dir / f'{name}.db').resolve()}")
+        env.update(self.extra_env)
+        return env
+
+    def commands(self) -> dict[str, list[str]]:
+        """Process name → command line, in start order."""
+        python = sys.executable
+        uvicorn = [python, "-m", "uvicorn", "--factory", "--host", "127.0.0.1", "--timeout-graceful-shutdown", "3"]
+        commands = {"broker": [python, "-m", "eventing.broker"]}
+        for name in self.services():
+            commands[name] = [*uvicorn, "--port", str(self.service_ports[name]), f"{name}.main:app"]
+        commands["gateway"] = [*uvicorn, "--no-access-log", "--port", str(self.gateway_port), "gateway.app:app"]
+        return commands
+
+    def prepare(self) -> None:
+        """Migrate every service's database and load seed data (only into empty tables)."""
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        env = self.env()
+        for name in self.services():
+            subprocess.run([sys.executable, "-m", f"{name}.db.migrate"], env=env, check=True, cwd=REPO)
+        for name in SEEDED:
+            if name in self.services() and (REPO / "services" / name / name / "seed").exists():
+                subprocess.run([sys.executable, "-m", f"{name}.seed"], env=env, check=True, cwd=REPO)

@@ -1,0 +1,23 @@
+"""Which service answers which public path."""
+
+# Longest prefixes first is not needed: none of these is a prefix of another.
+ROUTES: list[tuple[str, str]] = [
+    ("/api/v1/catalog", "catalog"),
+    ("/api/v1/plans", "enrolment"),
+    ("/api/v1/me/plans", "enrolment"),
+    ("/api/v1/quotes", "valuation"),
+    ("/api/v1/exchanges", "valuation"),
+    ("/api/v1/me/exchanges", "valuation"),
+    ("/api/v1/blocklist", "valuation"),
+    ("/api/v1/market-prices", "valuation"),
+    ("/api/v1/coupons", "coupon"),
+    ("/api/v1/me/coupons", "coupon"),
+]
+
+
+def service_for(path: str) -> str | None:
+    """The service behind a path, or None when no service serves it."""
+    for prefix, service in ROUTES:
+        if path == prefix or path.startswith(prefix + "/"):
+            return service
+    return None

@@ -1,0 +1,58 @@
+"""`python -m catalog.seed` loads the seed once; `python -m catalog.seed imei <model_id>` prints a sample IMEI."""
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from catalog.api.schemas import ModelBody
+from catalog.config import Settings
+from catalog.db.tables import models, outbox
+from catalog.service.changes import upsert_model
+from contracts.imei import luhn_check_digit
+from eventing.outbox import Outbox
+from servicekit.clock import Clock
+from servicekit.db import Database
+
+SEED_FILE = Path(__file__).parent / "models.json"
+
+
+def seed_models() -> list[dict]:
+    return json.loads(SEED_FILE.read_text())["models"]
+
+
+def sample_imei(model_id: str, serial: int = 1) -> str:
+    """A valid IMEI with the model's first sample TAC (for trying the API, never a real phone)."""
+    model = next(m for m in seed_models() if m["id"] == model_id)
+    body = f"{model['tacs'][0]}{serial:06d}"
+    return body + str(luhn_check_digit(body))
+
+
+async def load_once(database_url: str) -> int:
+    """Load every seed model (with its ModelUpserted) into an empty catalog; returns how many."""
+    db = Database(database_url)
+    try:
+        async with db.transaction() as session:
+            if await session.scalar(select(func.count()).select_from(models)):
+                return 0
+            events = Outbox(outbox, source="/catalog")
+            for raw in seed_models():
+                body = ModelBody.model_validate({k: v for k, v in raw.items() if k != "id"})
+                await upsert_model(session, events, Clock(), body.to_model(raw["id"]))
+        return len(seed_models())
+    finally:
+        await db.dispose()
+
+
+def main() -> None:
+    if len(sys.argv) >= 3 and sys.argv[1] == "imei":
+        print(sample_imei(sys.argv[2]))
+        return
+    loaded = asyncio.run(load_once(Settings().database_url))
+    print(f"catalog seed: {loaded} models loaded" if loaded else "catalog seed: already loaded")
+
+
+if __name__ == "__main__":
+    main()

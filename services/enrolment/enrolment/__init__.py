@@ -1,0 +1,1 @@
+"""The enrolment service: Smart Upgrade plans and their assured buyback schedules."""

@@ -1,0 +1,119 @@
+"""A Smart Upgrade plan: the rules for selling, cancelling and following it through an exchange. No I/O."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from enum import StrEnum
+
+from contracts.imei import is_valid_imei
+from enrolment.domain.catalog import CatalogModel
+from enrolment.domain.schedule import BuybackSchedule
+
+INVOICE_MAX_AGE = timedelta(days=7)
+CANCEL_PERIOD = timedelta(days=14)
+
+
+class PlanStatus(StrEnum):
+    ACTIVE = "active"
+    BUYBACK_IN_PROGRESS = "buyback_in_progress"
+    REDEEMED = "redeemed"
+    CANCELLED = "cancelled"
+    LAPSED = "lapsed"
+
+
+# A live plan still binds its device: no second plan may be sold for the same IMEI.
+LIVE = frozenset({PlanStatus.ACTIVE, PlanStatus.BUYBACK_IN_PROGRESS})
+
+
+class Refused(Exception):
+    """A rule of SPEC §5 said no; `code` is the stable error code, `field` the input to blame."""
+
+    def __init__(self, code: str, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Sale:
+    """What the retailer tells us at the till."""
+
+    model_id: str
+    imei: str
+    imei2: str | None
+    invoice_number: str
+    invoice_date: date
+    account_id: str
+    customer_phone: str
+
+    def imeis(self) -> list[str]:
+        return [self.imei] + ([self.imei2] if self.imei2 else [])
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The price terms frozen into a plan at the sale."""
+
+    srp_paise: int
+    fee_paise: int
+    schedule: BuybackSchedule
+
+
+def terms_on(model: CatalogModel | None, purchase_date: date) -> Terms:
+    """Fee, SRP in effect on the purchase date, and schedule, for an eligible model."""
+    if model is None or not model.smart_upgrade_eligible or not model.fee_paise:
+        raise Refused("model_not_eligible", "This model is not eligible for Smart Upgrade.", "model_id")
+    srp = model.srp_on(purchase_date)
+    if srp is None:
+        raise Refused("model_not_eligible", f"The model had no SRP on {purchase_date}.", "model_id")
+    return Terms(srp, model.fee_paise, BuybackSchedule.for_purchase(purchase_date, srp))
+
+
+def check_imeis_valid(sale: Sale) -> None:
+    """Each IMEI 15 digits with a valid check digit, and imei2 not a copy of imei."""
+    for field_name, imei in (("imei", sale.imei), ("imei2", sale.imei2)):
+        if imei is not None and not is_valid_imei(imei):
+            raise Refused("imei_invalid", "An IMEI is 15 digits ending in a valid Luhn check digit.", field_name)
+    if sale.imei2 is not None and sale.imei2 == sale.imei:
+        raise Refused("imei_invalid", "imei2 must be the phone's other IMEI, not the same one.", "imei2")
+
+
+def check_imeis_of(model: CatalogModel, sale: Sale) -> None:
+    """Both IMEIs of a dual-SIM phone must carry one of the model's TACs."""
+    for field_name, imei in (("imei", sale.imei), ("imei2", sale.imei2)):
+        if imei is not None and not model.identifies(imei):
+            raise Refused("imei_model_mismatch", f"This {field_name} does not belong to model {model.id}.", field_name)
+
+
+def check_invoice_date(invoice_date: date, today: date) -> None:
+    """Not in the future, and at most 7 days before today (Asia/Kolkata dates)."""
+    if invoice_date > today or invoice_date < today - INVOICE_MAX_AGE:
+        raise Refused("invoice_date_out_of_range", "The invoice date must be today or within the last 7 days.", "invoice_date")
+
+
+def sell(model: CatalogModel | None, sale: Sale, today: date) -> Terms:
+    """Every rule of a sale except one-live-plan-per-device, which only the database can hold."""
+    check_imeis_valid(sale)
+    terms = terms_on(model, sale.invoice_date)
+    assert model is not None  # terms_on refuses a missing model
+    check_imeis_of(model, sale)
+    check_invoice_date(sale.invoice_date, today)
+    return terms
+
+
+def check_cancellable(status: PlanStatus, sold_on: date, today: date) -> None:
+    """Only an active plan, up to and including the 14th day after the sale."""
+    if status != PlanStatus.ACTIVE:
+        raise Refused("plan_not_cancellable", f"A plan that is {status} cannot be cancelled.")
+    if today > sold_on + CANCEL_PERIOD:
+        raise Refused("plan_not_cancellable", "A plan can be cancelled only within 14 days of the sale.")
+
+
+def after_exchange_cancelled(lapses_on: date, today: date) -> PlanStatus:
+    """Where a plan goes when its exchange falls through: active again, unless its last window has passed."""
+    return PlanStatus.LAPSED if today >= lapses_on else PlanStatus.ACTIVE
+
+
+def sold_on(purchased_at: datetime, business_tz: tzinfo) -> date:
+    """The business date of the sale, from which the cancellation period runs."""
+    return purchased_at.astimezone(business_tz).date()
