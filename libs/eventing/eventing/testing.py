@@ -1,5 +1,6 @@
 """Test support: a real broker on a free loopback port, started and stopped by PID."""
 
+import contextlib
 import socket
 import subprocess
 import time
@@ -52,3 +53,31 @@ def running_broker(port: int | None = None) -> Iterator[str]:
         yield f"127.0.0.1:{port}"
     finally:
         stop(process)
+
+
+async def eventually(check, timeout: float = 30.0, interval: float = 0.1):  # type: ignore[no-untyped-def]
+    """Poll an async check until it returns something truthy, or fail at the deadline."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
+        await asyncio.sleep(interval)
+
+
+@contextlib.asynccontextmanager
+async def running(*workers):  # type: ignore[no-untyped-def]
+    """Run workers' `run()` loops for the block, then cancel them."""
+    import asyncio
+
+    tasks = [asyncio.create_task(worker.run()) for worker in workers]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,7 +1,6 @@
 """Coupon settings."""
 
 from pydantic import Field
-
 from servicekit.settings import ServiceSettings
 
 

@@ -2,8 +2,9 @@
 
 import asyncio
 
-from coupon.main import create_app
 from servicekit.app import run_workers_forever
+
+from coupon.main import create_app
 
 if __name__ == "__main__":
     asyncio.run(run_workers_forever(create_app()))

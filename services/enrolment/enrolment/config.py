@@ -1,7 +1,6 @@
 """Enrolment settings."""
 
 from pydantic import Field
-
 from servicekit.settings import ServiceSettings
 
 

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from coupon.config import Settings
 from servicekit.migrations import upgrade
+
+from coupon.config import Settings
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import re
 import secrets
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-LENGTH = 16  # 16 × 5 bits = 80 bits
+LENGTH = 16  # 16 * 5 bits = 80 bits
 BITS = LENGTH * 5
 _LOOK_ALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
 _TYPED = re.compile(r"[\s-]")

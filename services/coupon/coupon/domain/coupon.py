@@ -104,3 +104,22 @@ def apply_to_order(amount_paise: int, lines: Iterable[OrderLine], catalog: Mappi
     line = max(eligible, key=lambda item: item.unit_price_paise)
     discount = min(amount_paise, line.unit_price_paise)
     return Discount(line, discount, amount_paise - discount)
+
+
+@dataclass(frozen=True)
+class Redemption:
+    """An order's use of a coupon; `released_at` is set once the order gave it back."""
+
+    id: str
+    coupon_id: str
+    order_id: str
+    account_id: str
+    line_id: str
+    model_id: str
+    unit_price_paise: int
+    discount_paise: int
+    forfeited_paise: int
+    redeemed_by: str
+    redeemed_at: datetime
+    released_by: str | None = None
+    released_at: datetime | None = None

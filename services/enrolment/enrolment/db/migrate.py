@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from enrolment.config import Settings
 from servicekit.migrations import upgrade
+
+from enrolment.config import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

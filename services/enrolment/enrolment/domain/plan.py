@@ -5,8 +5,9 @@ from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from contracts.imei import is_valid_imei
+
 from enrolment.domain.catalog import CatalogModel
-from enrolment.domain.schedule import BuybackSchedule
+from enrolment.domain.schedule import BuybackSchedule, BuybackValue
 
 INVOICE_MAX_AGE = timedelta(days=7)
 CANCEL_PERIOD = timedelta(days=14)
@@ -117,3 +118,51 @@ def after_exchange_cancelled(lapses_on: date, today: date) -> PlanStatus:
 def sold_on(purchased_at: datetime, business_tz: tzinfo) -> date:
     """The business date of the sale, from which the cancellation period runs."""
     return purchased_at.astimezone(business_tz).date()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A sold plan as stored: its terms were frozen at the sale and are never recomputed."""
+
+    id: str
+    status: PlanStatus
+    account_id: str
+    store_id: str
+    sold_by: str
+    model_id: str
+    imei: str
+    imei2: str | None
+    invoice_number: str
+    invoice_date: date
+    customer_phone: str
+    srp_paise: int
+    fee_paise: int
+    schedule: BuybackSchedule
+    purchased_at: datetime
+    exchange_id: str | None = None
+    refund_paise: int | None = None
+    cancelled_at: datetime | None = None
+    redeemed_at: datetime | None = None
+    lapsed_on: date | None = None
+
+    @property
+    def lapses_on(self) -> date:
+        return self.schedule.lapses_on
+
+    def imeis(self) -> list[str]:
+        return [self.imei] + ([self.imei2] if self.imei2 else [])
+
+
+def buyback_value(plan: Plan, day: date) -> tuple[str, BuybackValue | None]:
+    """The status to show for `day` and the schedule's value then.
+
+    An active plan answers from its schedule (not_yet, available, lapsed). A plan held by an
+    exchange still shows the day's window, under its own status, since that is the floor the
+    exchange was priced on. A cancelled, redeemed or lapsed plan is worth nothing any more.
+    """
+    if plan.status == PlanStatus.ACTIVE:
+        value = plan.schedule.value_on(day)
+        return value.status, value
+    if plan.status == PlanStatus.BUYBACK_IN_PROGRESS:
+        return plan.status.value, plan.schedule.value_on(day)
+    return plan.status.value, None

@@ -25,7 +25,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def amount_for(srp_paise: int, percent: int) -> int:
-    """floor(SRP × percent / 100) in paise: the customer is never promised a fraction of a paisa."""
+    """floor(SRP * percent / 100) in paise: the customer is never promised a fraction of a paisa."""
     return srp_paise * percent // 100
 
 

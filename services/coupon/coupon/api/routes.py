@@ -1,0 +1,105 @@
+"""Coupon routes. Thin: parse, check who may act, call one use case, shape the answer."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from servicekit.clock import ClockDep
+from servicekit.idempotency import IdempotencyDep
+from servicekit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from servicekit.principal import CustomerDep, SignedInDep
+from servicekit.problems import Problem
+
+from coupon.api.schemas import CouponOut, CouponPage, LedgerEntryOut, LedgerPage, RedemptionBody, RedemptionOut, Restrictions
+from coupon.domain.coupon import Eligibility
+from coupon.service import access, queries, redeeming
+
+router = APIRouter(prefix="/api/v1", tags=["coupons"])
+
+Code = Annotated[str, Path(max_length=40, description="The coupon code; lowercase and without dashes is accepted", examples=["7KQ4-M2ZD-9XWB-H3RT"])]
+RedemptionId = Annotated[str, Path(max_length=60)]
+AccountQuery = Annotated[str | None, Query(max_length=100, description="The owning account; lets a retail partner look a coupon up")]
+
+
+def _restrictions(request: Request) -> Restrictions:
+    settings = request.app.state.settings
+    return Restrictions(categories=settings.eligible_categories, brands=settings.eligible_brands)
+
+
+def _eligibility(request: Request) -> Eligibility:
+    settings = request.app.state.settings
+    return Eligibility.of(settings.eligible_brands, settings.eligible_categories)
+
+
+@router.get("/me/coupons", response_model=CouponPage, summary="My coupons, newest first")
+async def my_coupons(request: Request, principal: CustomerDep, clock: ClockDep, limit: LimitQuery = 50, cursor: CursorQuery = None) -> CouponPage:
+    after = decode_cursor(cursor)
+    try:
+        before = (datetime.fromisoformat(after[0]), str(after[1])) if after else None
+    except (ValueError, IndexError, TypeError) as exc:
+        raise Problem(422, "validation_error", "The cursor is not valid.", [{"field": "cursor", "message": "not a cursor from this API"}]) from exc
+    page = await queries.coupons_of(request.app.state.db, principal.subject or "", before, limit)
+    now, restrictions = clock.now(), _restrictions(request)
+    last = page[-1][0] if len(page) == limit else None
+    return CouponPage(
+        items=[CouponOut.of(coupon, held, restrictions, now) for coupon, held in page],
+        next_cursor=encode_cursor(last.issued_at.isoformat(), last.id) if last else None,
+    )
+
+
+@router.get("/coupons/{code}", response_model=CouponOut, summary="One coupon (owner, ops, checkout; a retailer naming the account)")
+async def get_coupon(code: Code, request: Request, principal: SignedInDep, clock: ClockDep, account_id: AccountQuery = None) -> CouponOut:
+    async with request.app.state.db.reading() as session:
+        coupon = await access.visible_coupon(session, code, principal, account_id)
+    held = await queries.held_by(request.app.state.db, coupon)
+    return CouponOut.of(coupon, held, _restrictions(request), clock.now())
+
+
+@router.get("/coupons/{code}/events", response_model=LedgerPage, summary="The coupon's ledger (owner, ops)")
+async def coupon_events(code: Code, request: Request, principal: SignedInDep, limit: LimitQuery = 100, cursor: CursorQuery = None) -> LedgerPage:
+    async with request.app.state.db.reading() as session:
+        coupon = await access.coupon_named(session, code)
+    if not access.may_read_ledger(principal, coupon):
+        raise access.not_found()
+    after = decode_cursor(cursor)
+    entries = await queries.ledger_of(request.app.state.db, coupon, int(after[0]) if after else None, limit)
+    next_cursor = encode_cursor(entries[-1].seq) if len(entries) == limit else None
+    return LedgerPage(items=[LedgerEntryOut.of(e) for e in entries], next_cursor=next_cursor)
+
+
+@router.post(
+    "/coupons/{code}/redemptions",
+    response_model=RedemptionOut,
+    status_code=201,
+    summary="Spend the coupon on an order (owner; checkout or retail partner with account_id)",
+    responses={200: {"description": "This order already holds the coupon: the same redemption"}},
+)
+async def redeem(code: Code, body: RedemptionBody, request: Request, principal: SignedInDep, clock: ClockDep, idempotency: IdempotencyDep) -> Response:
+    account_id = access.acting_account(principal, body.account_id)
+    order = redeeming.Order(body.order_id, [line.to_line() for line in body.lines])
+
+    async def effect(session):  # type: ignore[no-untyped-def]
+        coupon = await access.visible_coupon(session, code, principal, account_id)
+        redemption, created = await redeeming.redeem(
+            session, request.app.state.outbox, clock, _eligibility(request), coupon, order, account_id, principal.scope_key()
+        )
+        return (201 if created else 200), RedemptionOut.of(redemption)
+
+    return await idempotency.run(effect)
+
+
+@router.post(
+    "/coupons/{code}/redemptions/{redemption_id}/release",
+    response_model=RedemptionOut,
+    summary="The order was cancelled before delivery: give the coupon back (checkout, redeeming retailer, ops)",
+)
+async def release(code: Code, redemption_id: RedemptionId, request: Request, principal: SignedInDep, clock: ClockDep, idempotency: IdempotencyDep) -> Response:
+    async def effect(session):  # type: ignore[no-untyped-def]
+        coupon = await access.coupon_named(session, code)
+        redemption = await redeeming.repository.redemption(session, coupon.id, redemption_id)
+        if redemption is None or not access.may_release(principal, redemption.redeemed_by):
+            raise access.not_found()
+        released = await redeeming.release(session, request.app.state.outbox, clock, coupon, redemption, principal.scope_key())
+        return 200, RedemptionOut.of(released)
+
+    return await idempotency.run(effect)

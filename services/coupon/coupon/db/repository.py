@@ -1,0 +1,148 @@
+"""Coupons and redemptions in and out of the database; every state change is a conditional UPDATE."""
+
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from coupon.db.tables import coupons, redemptions
+from coupon.domain.coupon import ACTIVE, EXPIRED, REDEEMED, VOID, Coupon, Redemption
+
+
+def _coupon(row) -> Coupon:  # type: ignore[no-untyped-def]
+    return Coupon(
+        id=row.id,
+        code=row.code,
+        exchange_id=row.exchange_id,
+        account_id=row.account_id,
+        amount_paise=row.amount_paise,
+        status=row.status,
+        issued_at=row.issued_at,
+        expires_at=row.expires_at,
+        void_reason=row.void_reason,
+        exchange_cancelled_reason=row.exchange_cancelled_reason,
+    )
+
+
+def _redemption(row) -> Redemption:  # type: ignore[no-untyped-def]
+    return Redemption(**{field: getattr(row, field) for field in Redemption.__dataclass_fields__})
+
+
+async def insert_once(session: AsyncSession, coupon: Coupon, now: datetime) -> bool:
+    """Insert the coupon unless its exchange already has one (the unique exchange_id decides); True if inserted."""
+    dialect = session.get_bind().dialect.name
+    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {field: getattr(coupon, field) for field in Coupon.__dataclass_fields__} | {"updated_at": now}
+    result = await session.execute(make_insert(coupons).values(**values).on_conflict_do_nothing(index_elements=["exchange_id"]))
+    return result.rowcount == 1
+
+
+async def by_code(session: AsyncSession, code: str) -> Coupon | None:
+    row = (await session.execute(select(coupons).where(coupons.c.code == code))).one_or_none()
+    return _coupon(row) if row else None
+
+
+async def by_exchange(session: AsyncSession, exchange_id: str) -> Coupon | None:
+    row = (await session.execute(select(coupons).where(coupons.c.exchange_id == exchange_id))).one_or_none()
+    return _coupon(row) if row else None
+
+
+async def of_account(session: AsyncSession, account_id: str, before: tuple[datetime, str] | None, limit: int) -> list[Coupon]:
+    """An account's coupons, newest first."""
+    query = select(coupons).where(coupons.c.account_id == account_id)
+    if before is not None:
+        issued_at, coupon_id = before
+        query = query.where((coupons.c.issued_at < issued_at) | ((coupons.c.issued_at == issued_at) & (coupons.c.id < coupon_id)))
+    rows = await session.execute(query.order_by(coupons.c.issued_at.desc(), coupons.c.id.desc()).limit(limit))
+    return [_coupon(row) for row in rows]
+
+
+async def claim_for_order(session: AsyncSession, coupon_id: str, now: datetime) -> bool:
+    """Take an active, unexpired coupon for an order. Exactly one of any number of racers sees True.
+
+    On PostgreSQL a racer blocks on the row lock and re-checks the WHERE clause after the winner
+    commits; on SQLite write transactions are serialised (BEGIN IMMEDIATE). Either way the loser
+    updates nothing, with no SELECT ... FOR UPDATE involved.
+    """
+    result = await session.execute(
+        update(coupons)
+        .where(coupons.c.id == coupon_id, coupons.c.status == ACTIVE, coupons.c.expires_at > now)
+        .values(status=REDEEMED, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def add_redemption(session: AsyncSession, redemption: Redemption) -> None:
+    values = {field: getattr(redemption, field) for field in Redemption.__dataclass_fields__}
+    await session.execute(insert(redemptions).values(**values, live_coupon_id=redemption.coupon_id))
+
+
+async def live_redemption(session: AsyncSession, coupon_id: str) -> Redemption | None:
+    row = (await session.execute(select(redemptions).where(redemptions.c.live_coupon_id == coupon_id))).one_or_none()
+    return _redemption(row) if row else None
+
+
+async def redemption(session: AsyncSession, coupon_id: str, redemption_id: str) -> Redemption | None:
+    query = select(redemptions).where(redemptions.c.id == redemption_id, redemptions.c.coupon_id == coupon_id)
+    row = (await session.execute(query)).one_or_none()
+    return _redemption(row) if row else None
+
+
+async def release(session: AsyncSession, redemption_id: str, actor: str, now: datetime) -> bool:
+    """Mark a live redemption released; False if it already was (so a retry changes nothing)."""
+    result = await session.execute(
+        update(redemptions)
+        .where(redemptions.c.id == redemption_id, redemptions.c.released_at.is_(None))
+        .values(released_at=now, released_by=actor, live_coupon_id=None)
+    )
+    return result.rowcount == 1
+
+
+
+async def void(session: AsyncSession, coupon_id: str, from_status: str, reason: str, now: datetime) -> bool:
+    result = await session.execute(
+        update(coupons).where(coupons.c.id == coupon_id, coupons.c.status == from_status).values(status=VOID, void_reason=reason, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def due_for_expiry(session: AsyncSession, now: datetime, limit: int) -> list[Coupon]:
+    query = select(coupons).where(coupons.c.status == ACTIVE, coupons.c.expires_at <= now).order_by(coupons.c.expires_at).limit(limit)
+    return [_coupon(row) for row in await session.execute(query)]
+
+
+async def expire(session: AsyncSession, coupon_id: str, now: datetime) -> bool:
+    """Expire one coupon if it is still active and due; False if another sweep or a redemption got there first."""
+    result = await session.execute(
+        update(coupons)
+        .where(coupons.c.id == coupon_id, coupons.c.status == ACTIVE, coupons.c.expires_at <= now)
+        .values(status=EXPIRED, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def live_redemptions(session: AsyncSession, coupon_ids: list[str]) -> dict[str, Redemption]:
+    """The redemption holding each of these coupons, where one does."""
+    if not coupon_ids:
+        return {}
+    rows = await session.execute(select(redemptions).where(redemptions.c.live_coupon_id.in_(coupon_ids)))
+    return {row.coupon_id: _redemption(row) for row in rows}
+
+
+async def reopen_unless_exchange_cancelled(session: AsyncSession, coupon_id: str, expires_at: datetime, now: datetime) -> bool:
+    """A released coupon becomes active again with its extended expiry, unless its exchange was cancelled meanwhile."""
+    result = await session.execute(
+        update(coupons)
+        .where(coupons.c.id == coupon_id, coupons.c.status == REDEEMED, coupons.c.exchange_cancelled_reason.is_(None))
+        .values(status=ACTIVE, expires_at=expires_at, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def note_exchange_cancelled_while_held(session: AsyncSession, coupon_id: str, reason: str, now: datetime) -> bool:
+    """Remember that the exchange ended while an order holds the coupon, so its release voids it."""
+    result = await session.execute(
+        update(coupons).where(coupons.c.id == coupon_id, coupons.c.status == REDEEMED).values(exchange_cancelled_reason=reason, updated_at=now)
+    )
+    return result.rowcount == 1

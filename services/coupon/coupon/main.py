@@ -1,0 +1,47 @@
+"""The coupon service: exchange credits minted from ExchangeAccepted, redeemed once, swept at expiry."""
+
+from contracts.coupon import TOPIC
+from eventing.consumer import InboxConsumer
+from eventing.outbox import Outbox
+from eventing.relay import OutboxRelay
+from fastapi import FastAPI
+from servicekit.app import create_service_app
+from servicekit.clock import Clock
+
+from coupon.api.routes import router
+from coupon.config import Settings
+from coupon.db.tables import idempotency_keys, inbox, outbox
+from coupon.events.inbound import subscriptions
+from coupon.service.expiry import sweep_forever
+
+SERVICE = "coupon"
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    async def startup(app: FastAPI) -> None:
+        db, kafka = app.state.db, settings.kafka()
+        app.state.outbox = Outbox(outbox, source=f"/{SERVICE}")
+        app.state.relay = OutboxRelay(app.state.outbox, TOPIC, kafka, db.reading, db.transaction, db.is_postgres, poll_seconds=settings.relay_poll_seconds)
+        app.state.consumer = InboxConsumer(SERVICE, subscriptions(app.state.outbox, app.state.clock, settings.validity_days), inbox, db.transaction, kafka)
+
+    async def expiry_sweep() -> None:
+        await sweep_forever(app.state.db, app.state.outbox, app.state.clock, settings.expiry_sweep_seconds)
+
+    app = create_service_app(
+        SERVICE,
+        settings,
+        [router],
+        database_url=settings.database_url,
+        clock=clock,
+        idempotency_table=idempotency_keys,
+        startup=startup,
+        workers=lambda app: [app.state.relay.run, app.state.consumer.run, expiry_sweep],
+    )
+    return app
+
+
+def app() -> FastAPI:
+    """Factory for `uvicorn --factory coupon.main:app`."""
+    return create_app()

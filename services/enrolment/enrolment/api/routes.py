@@ -1,0 +1,88 @@
+"""Enrolment routes. Thin: parse, call one use case, shape the answer."""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from servicekit.clock import ClockDep
+from servicekit.idempotency import IdempotencyDep
+from servicekit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from servicekit.principal import CustomerDep, Principal, SignedInDep, require_partner
+from servicekit.problems import Problem
+
+from enrolment.api.schemas import BuybackValueOut, PlanOut, PlanPage, PreviewOut, SaleBody
+from enrolment.db import repository
+from enrolment.domain.plan import buyback_value
+from enrolment.service import selling
+from enrolment.service.visibility import visible_plan
+
+router = APIRouter(prefix="/api/v1", tags=["enrolment"])
+
+PlanId = Annotated[str, Path(max_length=40, examples=["pln_abc"])]
+RetailerDep = Annotated[Principal, Depends(require_partner("retailer"))]
+
+
+@router.post("/plans", response_model=PlanOut, status_code=201, summary="Sell a Smart Upgrade plan (retailer)")
+async def sell_plan(body: SaleBody, request: Request, clock: ClockDep, idempotency: IdempotencyDep, retailer: RetailerDep) -> Response:
+    async def effect(session):  # type: ignore[no-untyped-def]
+        plan = await selling.sell_plan(session, request.app.state.outbox, clock, retailer, body.to_sale())
+        return 201, PlanOut.of(plan)
+
+    return await idempotency.run(effect)
+
+
+@router.get("/plans/preview", response_model=PreviewOut, summary="Fee, SRP and schedule for a purchase on any date (public)")
+async def preview(
+    request: Request,
+    model_id: Annotated[str, Query(min_length=1, max_length=100)],
+    purchase_date: Annotated[date, Query(description="Asia/Kolkata date of the purchase")],
+) -> PreviewOut:
+    async with request.app.state.db.reading() as session:
+        terms = await selling.preview(session, model_id, purchase_date)
+    return PreviewOut.of(model_id, purchase_date, terms)
+
+
+@router.get("/plans/{plan_id}", response_model=PlanOut, summary="One plan (owner, selling store, ops)")
+async def get_plan(plan_id: PlanId, request: Request, caller: SignedInDep) -> PlanOut:
+    async with request.app.state.db.reading() as session:
+        return PlanOut.of(await visible_plan(session, caller, plan_id))
+
+
+@router.get("/plans/{plan_id}/buyback-value", response_model=BuybackValueOut, summary="The assured value on a day")
+async def get_buyback_value(
+    plan_id: PlanId,
+    request: Request,
+    clock: ClockDep,
+    caller: SignedInDep,
+    on: Annotated[date | None, Query(description="Asia/Kolkata date; default today")] = None,
+) -> BuybackValueOut:
+    async with request.app.state.db.reading() as session:
+        plan = await visible_plan(session, caller, plan_id)
+    day = on or clock.today()
+    status, value = buyback_value(plan, day)
+    return BuybackValueOut.of(plan.id, day, status, value)
+
+
+@router.post("/plans/{plan_id}/cancel", response_model=PlanOut, summary="Cancel within 14 days of the sale, refunding the fee")
+async def cancel_plan(plan_id: PlanId, request: Request, clock: ClockDep, idempotency: IdempotencyDep, caller: SignedInDep) -> Response:
+    async def effect(session):  # type: ignore[no-untyped-def]
+        plan = await selling.cancel_plan(session, request.app.state.outbox, clock, caller, plan_id)
+        return 200, PlanOut.of(plan)
+
+    return await idempotency.run(effect)
+
+
+@router.get("/me/plans", response_model=PlanPage, summary="The caller's plans, newest first")
+async def my_plans(request: Request, caller: CustomerDep, limit: LimitQuery = 50, cursor: CursorQuery = None) -> PlanPage:
+    after = decode_cursor(cursor)
+    try:
+        sort_key = (datetime.fromisoformat(after[0]), str(after[1])) if after else None
+    except (ValueError, IndexError, TypeError) as exc:
+        raise Problem(422, "validation_error", "The cursor is not valid.", [{"field": "cursor", "message": "not a cursor from this API"}]) from exc
+    assert caller.account_id is not None
+    async with request.app.state.db.reading() as session:
+        page = await repository.plans_of_account(session, caller.account_id, sort_key, limit + 1)
+    more = len(page) > limit
+    page = page[:limit]
+    next_cursor = encode_cursor(page[-1].purchased_at.isoformat(), page[-1].id) if more else None
+    return PlanPage(items=[PlanOut.of(p) for p in page], next_cursor=next_cursor)

@@ -1,0 +1,159 @@
+"""Loading and saving plans and the catalog read model with lean Core queries."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enrolment.db.tables import catalog_models, live_devices, plans
+from enrolment.domain.catalog import CatalogModel, SrpPoint
+from enrolment.domain.plan import Plan, PlanStatus
+from enrolment.domain.schedule import BuybackSchedule, Window
+
+
+class DeviceTaken(Exception):
+    """Another live plan already holds one of these IMEIs."""
+
+
+async def save_catalog_model(session: AsyncSession, model: CatalogModel, now: datetime) -> None:
+    """Replace our copy of a model with the one the catalog just published."""
+    await session.execute(delete(catalog_models).where(catalog_models.c.id == model.id))
+    await session.execute(
+        insert(catalog_models).values(
+            id=model.id,
+            brand=model.brand,
+            name=model.name,
+            category=model.category,
+            smart_upgrade_eligible=model.smart_upgrade_eligible,
+            fee_paise=model.fee_paise,
+            srp_history=[{"effective_from": p.effective_from.isoformat(), "srp_paise": p.srp_paise} for p in model.srp_history],
+            tacs=sorted(model.tacs),
+            updated_at=now,
+        )
+    )
+
+
+async def get_catalog_model(session: AsyncSession, model_id: str) -> CatalogModel | None:
+    row = (await session.execute(select(catalog_models).where(catalog_models.c.id == model_id))).one_or_none()
+    if row is None:
+        return None
+    return CatalogModel(
+        id=row.id,
+        brand=row.brand,
+        name=row.name,
+        category=row.category,
+        smart_upgrade_eligible=row.smart_upgrade_eligible,
+        fee_paise=row.fee_paise,
+        srp_history=tuple(SrpPoint(date.fromisoformat(p["effective_from"]), p["srp_paise"]) for p in row.srp_history),
+        tacs=frozenset(row.tacs),
+    )
+
+
+async def live_plan_holding(session: AsyncSession, imeis: list[str]) -> str | None:
+    """The live plan that holds any of these IMEIs, if one does."""
+    return await session.scalar(select(live_devices.c.plan_id).where(live_devices.c.imei.in_(imeis)).limit(1))
+
+
+async def add_plan(session: AsyncSession, plan: Plan) -> None:
+    """Insert a new plan and claim its IMEIs; DeviceTaken if a concurrent sale claimed one first."""
+    await session.execute(insert(plans).values(**_row_of(plan), updated_at=plan.purchased_at))
+    try:
+        await session.execute(insert(live_devices), [{"imei": imei, "plan_id": plan.id} for imei in plan.imeis()])
+    except IntegrityError as exc:
+        raise DeviceTaken() from exc
+
+
+async def release_devices(session: AsyncSession, plan_id: str) -> None:
+    """The plan is no longer live: its IMEIs may be enrolled again."""
+    await session.execute(delete(live_devices).where(live_devices.c.plan_id == plan_id))
+
+
+async def get_plan(session: AsyncSession, plan_id: str) -> Plan | None:
+    row = (await session.execute(select(plans).where(plans.c.id == plan_id))).one_or_none()
+    return _plan_of(row) if row is not None else None
+
+
+async def plans_of_account(session: AsyncSession, account_id: str, after: tuple[datetime, str] | None, limit: int) -> list[Plan]:
+    """The account's plans, newest first, after the given (purchased_at, id) sort key."""
+    query = select(plans).where(plans.c.account_id == account_id)
+    if after is not None:
+        moment, plan_id = after
+        query = query.where(or_(plans.c.purchased_at < moment, and_(plans.c.purchased_at == moment, plans.c.id < plan_id)))
+    rows = await session.execute(query.order_by(plans.c.purchased_at.desc(), plans.c.id.desc()).limit(limit))
+    return [_plan_of(row) for row in rows]
+
+
+async def move(session: AsyncSession, plan_id: str, from_statuses: set[PlanStatus], now: datetime, **values: Any) -> bool:
+    """Change a plan only if it is still in one of `from_statuses`; False if another writer got there first.
+
+    The condition in the UPDATE, not a prior read, decides: that is what keeps replicas and
+    concurrent requests from applying the same change twice.
+    """
+    result = await session.execute(
+        update(plans)
+        .where(plans.c.id == plan_id, plans.c.status.in_([s.value for s in from_statuses]))
+        .values(updated_at=now, **{k: (v.value if isinstance(v, PlanStatus) else v) for k, v in values.items()})
+    )
+    return result.rowcount == 1
+
+
+async def due_to_lapse(session: AsyncSession, today: date, limit: int) -> list[str]:
+    """Active plans whose last window ended before today."""
+    rows = await session.scalars(
+        select(plans.c.id).where(plans.c.status == PlanStatus.ACTIVE.value, plans.c.lapses_on <= today).order_by(plans.c.lapses_on, plans.c.id).limit(limit)
+    )
+    return list(rows)
+
+
+def _row_of(plan: Plan) -> dict[str, Any]:
+    return {
+        "id": plan.id,
+        "status": plan.status.value,
+        "account_id": plan.account_id,
+        "store_id": plan.store_id,
+        "sold_by": plan.sold_by,
+        "model_id": plan.model_id,
+        "imei": plan.imei,
+        "imei2": plan.imei2,
+        "invoice_number": plan.invoice_number,
+        "invoice_date": plan.invoice_date,
+        "customer_phone": plan.customer_phone,
+        "srp_paise": plan.srp_paise,
+        "fee_paise": plan.fee_paise,
+        "schedule": [
+            {"starts_on": w.starts_on.isoformat(), "ends_on": w.ends_on.isoformat(), "percent": w.percent, "amount_paise": w.amount_paise}
+            for w in plan.schedule.windows
+        ],
+        "lapses_on": plan.lapses_on,
+        "purchased_at": plan.purchased_at,
+    }
+
+
+def _plan_of(row: Any) -> Plan:
+    windows = tuple(
+        Window(date.fromisoformat(w["starts_on"]), date.fromisoformat(w["ends_on"]), w["percent"], w["amount_paise"]) for w in row.schedule
+    )
+    return Plan(
+        id=row.id,
+        status=PlanStatus(row.status),
+        account_id=row.account_id,
+        store_id=row.store_id,
+        sold_by=row.sold_by,
+        model_id=row.model_id,
+        imei=row.imei,
+        imei2=row.imei2,
+        invoice_number=row.invoice_number,
+        invoice_date=row.invoice_date,
+        customer_phone=row.customer_phone,
+        srp_paise=row.srp_paise,
+        fee_paise=row.fee_paise,
+        schedule=BuybackSchedule(row.invoice_date, row.srp_paise, windows),
+        purchased_at=row.purchased_at,
+        exchange_id=row.exchange_id,
+        refund_paise=row.refund_paise,
+        cancelled_at=row.cancelled_at,
+        redeemed_at=row.redeemed_at,
+        lapsed_on=row.lapsed_on,
+    )

@@ -1,0 +1,10 @@
+"""Run only enrolment's workers: outbox relay, event consumer and lapse sweep (scaled apart from the API)."""
+
+import asyncio
+
+from servicekit.app import run_workers_forever
+
+from enrolment.main import create_app
+
+if __name__ == "__main__":
+    asyncio.run(run_workers_forever(create_app()))

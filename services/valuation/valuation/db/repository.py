@@ -1,0 +1,105 @@
+"""Lean Core queries over valuation's tables; rows come back as SQLAlchemy Row objects."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from valuation.db.tables import blocklist, exchanges, model_tacs, models, plans, quotes
+from valuation.domain.exchange import OPEN
+from valuation.domain.pricing import Window
+
+
+async def model_by_tac(session: AsyncSession, tac: str):  # type: ignore[no-untyped-def]
+    query = select(models).join(model_tacs, model_tacs.c.model_id == models.c.id).where(model_tacs.c.tac == tac)
+    return (await session.execute(query)).one_or_none()
+
+
+async def blocklisted(session: AsyncSession, imei: str) -> bool:
+    return await session.scalar(select(blocklist.c.imei).where(blocklist.c.imei == imei)) is not None
+
+
+async def active_plans_for(session: AsyncSession, imei: str, account_id: str) -> list:
+    """Active plans of this account that name this IMEI as either of the device's IMEIs."""
+    query = select(plans).where(
+        or_(plans.c.imei == imei, plans.c.imei2 == imei), plans.c.account_id == account_id, plans.c.status == "active"
+    )
+    return list(await session.execute(query))
+
+
+async def plan_status(session: AsyncSession, plan_id: str) -> str | None:
+    return await session.scalar(select(plans.c.status).where(plans.c.plan_id == plan_id))
+
+
+async def get_quote(session: AsyncSession, quote_id: str, lock: bool = False):  # type: ignore[no-untyped-def]
+    query = select(quotes).where(quotes.c.id == quote_id)
+    return (await session.execute(query.with_for_update() if lock else query)).one_or_none()
+
+
+async def add_quote(session: AsyncSession, **values: Any) -> None:
+    await session.execute(insert(quotes).values(**values))
+
+
+async def mark_quote_accepted(session: AsyncSession, quote_id: str) -> None:
+    await session.execute(update(quotes).where(quotes.c.id == quote_id).values(status="accepted"))
+
+
+async def get_exchange(session: AsyncSession, exchange_id: str, lock: bool = False):  # type: ignore[no-untyped-def]
+    query = select(exchanges).where(exchanges.c.id == exchange_id)
+    return (await session.execute(query.with_for_update() if lock else query)).one_or_none()
+
+
+async def open_exchange_for(session: AsyncSession, account_id: str, imei: str):  # type: ignore[no-untyped-def]
+    query = select(exchanges.c.id).where(exchanges.c.status.in_(OPEN), or_(exchanges.c.account_id == account_id, exchanges.c.imei == imei))
+    return await session.scalar(query.limit(1))
+
+
+async def add_exchange(session: AsyncSession, **values: Any) -> None:
+    await session.execute(insert(exchanges).values(open_account_id=values["account_id"], open_imei=values["imei"], **values))
+
+
+async def move_exchange(session: AsyncSession, exchange_id: str, status: str, now: datetime, **values: Any) -> None:
+    """Change state; a closed exchange releases its hold on the account and the IMEI."""
+    if status not in OPEN:
+        values |= {"open_account_id": None, "open_imei": None}
+    await session.execute(update(exchanges).where(exchanges.c.id == exchange_id).values(status=status, updated_at=now, **values))
+
+
+async def exchanges_of(session: AsyncSession, account_id: str, after: tuple[datetime, str] | None, limit: int) -> list:
+    """An account's exchanges, newest first."""
+    query = select(exchanges).where(exchanges.c.account_id == account_id)
+    if after is not None:
+        at, last_id = after
+        query = query.where(or_(exchanges.c.created_at < at, and_(exchanges.c.created_at == at, exchanges.c.id < last_id)))
+    return list(await session.execute(query.order_by(exchanges.c.created_at.desc(), exchanges.c.id.desc()).limit(limit + 1)))
+
+
+async def upsert_model(session: AsyncSession, model_id: str, values: dict[str, Any], tacs: list[str]) -> None:
+    """Replace the read model's copy of a catalog model and its TACs."""
+    await session.execute(delete(model_tacs).where(or_(model_tacs.c.model_id == model_id, model_tacs.c.tac.in_(tacs))))
+    await session.execute(delete(models).where(models.c.id == model_id))
+    await session.execute(insert(models).values(id=model_id, **values))
+    if tacs:
+        await session.execute(insert(model_tacs), [{"tac": tac, "model_id": model_id} for tac in tacs])
+
+
+async def add_plan(session: AsyncSession, plan_id: str, **values: Any) -> None:
+    """Record a purchased plan once; a redelivered or late PlanPurchased never revives a closed plan."""
+    if await session.scalar(select(plans.c.plan_id).where(plans.c.plan_id == plan_id)) is None:
+        await session.execute(insert(plans).values(plan_id=plan_id, status="active", **values))
+
+
+async def close_plan(session: AsyncSession, plan_id: str, status: str) -> None:
+    await session.execute(update(plans).where(plans.c.plan_id == plan_id).values(status=status))
+
+
+def schedule_json(windows: list) -> list[dict[str, Any]]:
+    return [
+        {"starts_on": w.starts_on.isoformat(), "ends_on": w.ends_on.isoformat(), "percent": w.percent, "amount_paise": w.amount_paise}
+        for w in windows
+    ]
+
+
+def schedule_from_json(raw: list[dict[str, Any]]) -> list[Window]:
+    return [Window(date.fromisoformat(w["starts_on"]), date.fromisoformat(w["ends_on"]), w["percent"], w["amount_paise"]) for w in raw]

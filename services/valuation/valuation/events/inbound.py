@@ -1,0 +1,91 @@
+"""Read models and exchange progress from other services' events; each runs in the consumer's transaction."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import catalog, coupon, enrolment
+from eventing.consumer import Subscription
+from eventing.outbox import Outbox
+from servicekit.clock import Clock
+from valuation.db import repository
+from valuation.domain.exchange import after_coupon
+from valuation.events.outbound import exchange_cancelled
+
+
+async def on_model_upserted(session: AsyncSession, event: catalog.ModelUpserted) -> None:
+    values = {"brand": event.brand, "name": event.name, "category": event.category, "exchange_eligible": event.exchange.eligible}
+    await repository.upsert_model(session, event.id, values | {"updated_at": datetime.now(UTC)}, list(event.tacs))
+
+
+async def on_plan_purchased(session: AsyncSession, event: enrolment.PlanPurchased) -> None:
+    await repository.add_plan(
+        session,
+        event.plan_id,
+        account_id=event.account_id,
+        model_id=event.model_id,
+        imei=event.imei,
+        imei2=event.imei2,
+        schedule=repository.schedule_json(event.schedule),
+        lapses_on=event.lapses_on,
+    )
+
+
+def plan_closer(status: str):  # type: ignore[no-untyped-def]
+    async def handle(session: AsyncSession, event) -> None:  # type: ignore[no-untyped-def]
+        await repository.close_plan(session, event.plan_id, status)
+
+    return handle
+
+
+class CouponProgress:
+    """Moves exchanges along as their coupon is issued, used, released or expires."""
+
+    def __init__(self, outbox: Outbox, clock: Clock) -> None:
+        self.outbox = outbox
+        self.clock = clock
+
+    async def issued(self, session: AsyncSession, event: coupon.CouponIssued) -> None:
+        # The code is kept even for an exchange already cancelled, so its owner can see what was voided.
+        await self._move(session, event.exchange_id, "issued", coupon_id=event.coupon_id, coupon_code=event.code)
+
+    async def redeemed(self, session: AsyncSession, event: coupon.CouponRedeemed) -> None:
+        await self._move(session, event.exchange_id, "redeemed", discounted_paise=event.discount_paise)
+
+    async def released(self, session: AsyncSession, event: coupon.CouponReleased) -> None:
+        await self._move(session, event.exchange_id, "released", discounted_paise=0)
+
+    async def expired(self, session: AsyncSession, event: coupon.CouponExpired) -> None:
+        exchange = await repository.get_exchange(session, event.exchange_id, lock=True)
+        if exchange is None or after_coupon(exchange.status, "expired") is None:
+            return
+        now = self.clock.now()
+        await repository.move_exchange(session, exchange.id, "cancelled", now, cancel_reason="coupon_expired")
+        await self.outbox.add(session, exchange_cancelled(exchange, "coupon_expired", now), now)
+
+    async def _move(self, session: AsyncSession, exchange_id: str, happening: str, **values) -> None:  # type: ignore[no-untyped-def]
+        exchange = await repository.get_exchange(session, exchange_id, lock=True)
+        if exchange is None:
+            return
+        target = after_coupon(exchange.status, happening)
+        if target is not None:
+            await repository.move_exchange(session, exchange.id, target, self.clock.now(), **values)
+        elif happening == "issued":
+            await repository.move_exchange(session, exchange.id, exchange.status, self.clock.now(), **values)
+
+
+def subscriptions(outbox: Outbox, clock: Clock) -> dict[str, Subscription]:
+    """Every event type valuation consumes; CouponVoided needs nothing (the exchange was already cancelled)."""
+    progress = CouponProgress(outbox, clock)
+    wanted = [
+        Subscription(catalog.ModelUpserted, on_model_upserted),
+        Subscription(enrolment.PlanPurchased, on_plan_purchased),
+        Subscription(enrolment.PlanCancelled, plan_closer("cancelled")),
+        Subscription(enrolment.PlanRedeemed, plan_closer("redeemed")),
+        Subscription(enrolment.PlanLapsed, plan_closer("lapsed")),
+        Subscription(coupon.CouponIssued, progress.issued),
+        Subscription(coupon.CouponRedeemed, progress.redeemed),
+        Subscription(coupon.CouponReleased, progress.released),
+        Subscription(coupon.CouponExpired, progress.expired),
+    ]
+    return {sub.contract.TYPE: sub for sub in wanted}

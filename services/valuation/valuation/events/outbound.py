@@ -1,0 +1,39 @@
+"""Mapping exchanges to the valuation.events contracts."""
+
+from datetime import datetime
+
+from contracts.valuation import ExchangeAccepted, ExchangeCancelled, ExchangeCompleted
+
+
+def exchange_accepted(row, accepted_by: str, now: datetime) -> ExchangeAccepted:  # type: ignore[no-untyped-def]
+    return ExchangeAccepted(
+        exchange_id=row["id"],
+        quote_id=row["quote_id"],
+        account_id=row["account_id"],
+        imei=row["imei"],
+        model_id=row["model_id"],
+        amount_paise=row["amount_paise"],
+        program=row["program"],
+        plan_id=row["plan_id"],
+        accepted_by=accepted_by,
+        accepted_at=now,
+    )
+
+
+def exchange_completed(row, now: datetime) -> ExchangeCompleted:  # type: ignore[no-untyped-def]
+    return ExchangeCompleted(
+        exchange_id=row.id, account_id=row.account_id, imei=row.imei, amount_paise=row.amount_paise, plan_id=row.plan_id, completed_at=now
+    )
+
+
+def exchange_cancelled(row, reason: str, now: datetime) -> ExchangeCancelled:  # type: ignore[no-untyped-def]
+    return ExchangeCancelled(
+        exchange_id=row.id,
+        account_id=row.account_id,
+        imei=row.imei,
+        amount_paise=row.amount_paise,
+        plan_id=row.plan_id,
+        reason=reason,
+        discounted_paise=row.discounted_paise if reason == "handover_failed" else 0,
+        cancelled_at=now,
+    )
