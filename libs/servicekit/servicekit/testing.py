@@ -50,3 +50,11 @@ async def scratch_database(backend: str, directory: Path) -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+def principal_headers(kind: str, subject: str | None = None, partner_kind: str | None = None, store_id: str | None = None) -> dict[str, str]:
+    """Headers that make a request arrive as the gateway would forward it for this principal."""
+    from servicekit.principal import Principal, sign_principal
+    from servicekit.settings import DEV_INTERNAL_SECRET
+
+    return {"x-principal": sign_principal(Principal(kind, subject, partner_kind, store_id), DEV_INTERNAL_SECRET)}  # type: ignore[arg-type]

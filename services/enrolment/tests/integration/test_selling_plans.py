@@ -3,9 +3,8 @@
 import asyncio
 import json
 
-from conftest import LOGISTICS, MODEL_ID, OWNER, RETAILER, TACS, as_, model_upserted, new_imei
-
 from contracts.enrolment import PlanPurchased
+from enrolment.testing import LOGISTICS, MODEL_ID, OWNER, RETAILER, TACS, as_, model_upserted, new_imei
 
 
 async def test_a_retailer_sells_a_plan_with_the_srp_of_the_invoice_date_frozen_into_its_schedule(service):

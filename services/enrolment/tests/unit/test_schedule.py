@@ -1,12 +1,12 @@
 """The assured buyback schedule of SPEC §5, worked by hand and checked over random dates."""
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
+from enrolment.domain.schedule import BuybackSchedule, add_months
 from hypothesis import given
 from hypothesis import strategies as st
-
-from enrolment.domain.schedule import BuybackSchedule, add_months
 
 
 def spans(schedule: BuybackSchedule) -> list[tuple[date, date, int, int]]:
@@ -64,7 +64,7 @@ def test_windows_are_contiguous_and_never_promise_more_than_the_percent_of_srp(p
     assert [w.percent for w in windows] == [70, 60, 50, 40]
     assert windows[0].starts_on == add_months(purchase, 3)
     assert windows[-1].ends_on == add_months(purchase, 15) - timedelta(days=1)
-    for earlier, later in zip(windows, windows[1:], strict=False):
+    for earlier, later in pairwise(windows):
         assert later.starts_on == earlier.ends_on + timedelta(days=1)
     for window in windows:
         assert window.starts_on <= window.ends_on

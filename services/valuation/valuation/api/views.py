@@ -1,25 +1,22 @@
 """Rows to response shapes, with what each caller may see."""
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from servicekit.principal import Principal
+
 from valuation.api.schemas import ExchangeOut, QuoteOut
 from valuation.service.quotes import quote_status
 
 
-def quote_out(row, now: datetime) -> QuoteOut:  # type: ignore[no-untyped-def]
-    data = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
-    return QuoteOut.model_validate(data | {"status": quote_status(row if hasattr(row, "status") else _Obj(data), now)})
+def quote_out(data: Mapping[str, Any], now: datetime) -> QuoteOut:
+    return QuoteOut.model_validate(dict(data) | {"status": quote_status(data["status"], data["expires_at"], now)})
 
 
-def exchange_out(row, principal: Principal) -> ExchangeOut:  # type: ignore[no-untyped-def]
+def exchange_out(data: Mapping[str, Any], principal: Principal) -> ExchangeOut:
     """The coupon code is the owner's alone: partners and ops see the exchange, not the code."""
-    data = dict(row._mapping)
-    if principal.kind != "customer" or principal.subject != row.account_id:
-        data["coupon_code"] = None
-    return ExchangeOut.model_validate(data)
-
-
-class _Obj:
-    def __init__(self, data: dict) -> None:
-        self.__dict__.update(data)
+    shown = dict(data)
+    if principal.account_id != data["account_id"]:
+        shown["coupon_code"] = None
+    return ExchangeOut.model_validate(shown)

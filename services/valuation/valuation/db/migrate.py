@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from servicekit.migrations import upgrade
+
 from valuation.config import Settings
 
 

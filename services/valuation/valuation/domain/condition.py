@@ -55,7 +55,7 @@ def findings(condition: Condition) -> list[str]:
 
 
 def deductions(market_price_paise: int, condition: Condition, table: dict[str, int]) -> list[Deduction]:
-    """One line per finding the table prices: floor(market price × percent / 100)."""
+    """One line per finding the table prices: floor(market price * percent / 100)."""
     lines = []
     for reason in findings(condition):
         percent = table.get(reason, 0)

@@ -2,12 +2,12 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from contracts import catalog, coupon, enrolment
 from eventing.consumer import Subscription
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from valuation.db import repository
 from valuation.domain.exchange import after_coupon
 from valuation.events.outbound import exchange_cancelled

@@ -1,17 +1,16 @@
 """Accepting a quote into an exchange, and the customer's cancel. Each use case is one transaction."""
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
 from servicekit.ids import new_id
 from servicekit.principal import Principal
 from servicekit.problems import Problem
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from valuation.db import repository
 from valuation.domain.exchange import CANCELLABLE
 from valuation.events.outbound import exchange_accepted, exchange_cancelled
-
 from valuation.service.quotes import quote_status
 
 ALREADY_OPEN = "This account or this phone already has an open exchange; one device at a time."
@@ -25,7 +24,7 @@ async def accept(session: AsyncSession, outbox: Outbox, clock: Clock, principal:
     now = clock.now()
     if quote.status == "accepted":
         raise Problem(409, "exchange_already_open", "This quote was already accepted.")
-    if quote_status(quote, now) == "expired":
+    if quote_status(quote.status, quote.expires_at, now) == "expired":
         raise Problem(409, "quote_expired", "This quote has expired; ask for a new one.")
     if await repository.blocklisted(session, quote.imei):
         raise Problem(422, "imei_blocklisted", "This IMEI is reported lost or stolen.")

@@ -1,12 +1,12 @@
 """Ops tools: the IMEI blocklist and the built-in engine's market prices."""
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from contracts.imei import is_valid_imei
 from servicekit.clock import Clock
 from servicekit.principal import Principal
 from servicekit.problems import Problem
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from valuation.db.tables import blocklist, market_prices
 
 

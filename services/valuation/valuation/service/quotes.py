@@ -3,13 +3,13 @@
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from contracts.imei import is_valid_imei, tac_of
 from servicekit.clock import Clock
 from servicekit.db import Database
 from servicekit.ids import new_id
 from servicekit.problems import Problem
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from valuation.db import repository
 from valuation.domain.condition import Condition
 from valuation.domain.pricing import Assured, DeviceNotEligible, Offer, check_eligible, make_offer, window_on
@@ -110,6 +110,6 @@ def condition_json(condition: Condition) -> dict:
     }
 
 
-def quote_status(row, now: datetime) -> str:  # type: ignore[no-untyped-def]
+def quote_status(stored: str, expires_at: datetime, now: datetime) -> str:
     """`expired` is not stored: an offered quote past its expiry simply is expired."""
-    return "expired" if row.status == "offered" and now >= row.expires_at else row.status
+    return "expired" if stored == "offered" and now >= expires_at else stored

@@ -1,0 +1,27 @@
+"""The catalog app on a migrated, seeded scratch database (SQLite, and PostgreSQL when configured)."""
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+
+from catalog.config import Settings
+from catalog.main import create_app
+from catalog.seed.__main__ import load_once
+from servicekit.migrations import upgrade
+from servicekit.testing import backends, scratch_database
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "catalog" / "db" / "migrations"
+
+
+@pytest.fixture(params=backends())
+async def catalog(request, tmp_path):
+    async with scratch_database(request.param, tmp_path) as url:
+        await asyncio.to_thread(upgrade, MIGRATIONS, url)
+        await load_once(url)
+        app = create_app(Settings(database_url=url, run_workers=False))
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://catalog") as client:
+                client.app = app  # type: ignore[attr-defined]
+                yield client

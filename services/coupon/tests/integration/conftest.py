@@ -1,0 +1,39 @@
+"""Fixtures: the coupon app against a real database (SQLite, and PostgreSQL when configured)."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from coupon.config import Settings
+from coupon.main import create_app
+from coupon.testing import ACCEPTED_AT, CATALOG, MIGRATIONS, Harness, model_upserted
+from servicekit.clock import FixedClock
+from servicekit.migrations import upgrade
+from servicekit.testing import backends, scratch_database
+
+
+@pytest.fixture(params=backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    async with scratch_database(backend, tmp_path) as url:
+        await asyncio.to_thread(upgrade, MIGRATIONS, url)
+        yield url
+
+
+@pytest.fixture
+async def harness(database_url: str) -> AsyncIterator[Harness]:
+    clock = FixedClock(ACCEPTED_AT)
+    app = create_app(Settings(COUPON_DATABASE_URL=database_url, RUN_WORKERS=False), clock=clock)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://coupon") as client:
+            h = Harness(app, client, clock)
+            for model_id, (brand, category) in CATALOG.items():
+                await h.deliver(model_upserted(model_id, brand, category))
+            yield h

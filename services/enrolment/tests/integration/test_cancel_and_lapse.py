@@ -1,0 +1,58 @@
+"""Cancelling within 14 days of the sale, and the sweep that lapses plans after their last window."""
+
+import asyncio
+import json
+from datetime import timedelta
+
+from contracts.enrolment import PlanCancelled, PlanLapsed
+from enrolment.service.following import lapse_due_plans
+from enrolment.testing import OPS, OWNER, RETAILER, as_, new_imei
+
+
+async def test_the_owner_cancels_within_14_days_and_the_whole_fee_is_refunded(service):
+    imei = new_imei()
+    plan = (await service.sell(imei)).json()
+    service.clock.advance(timedelta(days=14))
+    response = await service.http.post(f"/api/v1/plans/{plan['id']}/cancel", headers=as_(OWNER) | {"idempotency-key": "c1"})
+    assert response.status_code == 200, response.text
+    assert (response.json()["status"], response.json()["refund_paise"]) == ("cancelled", plan["fee_paise"])
+    [envelope] = await service.outbox_events(PlanCancelled.TYPE)
+    assert json.loads(envelope)["data"]["refund_paise"] == plan["fee_paise"]
+    replay = await service.http.post(f"/api/v1/plans/{plan['id']}/cancel", headers=as_(OWNER) | {"idempotency-key": "c1"})
+    assert (replay.status_code, replay.json()["id"]) == (200, plan["id"])
+    assert (await service.sell(imei, invoice_date="2021-03-24")).status_code == 201  # the device is free again
+
+
+async def test_the_selling_retailer_may_cancel_but_not_twice(service):
+    plan = (await service.sell()).json()
+    assert (await service.http.post(f"/api/v1/plans/{plan['id']}/cancel", headers=as_(RETAILER))).status_code == 200
+    again = await service.http.post(f"/api/v1/plans/{plan['id']}/cancel", headers=as_(RETAILER))
+    assert (again.status_code, again.json()["code"]) == (409, "plan_not_cancellable")
+
+
+async def test_a_plan_cannot_be_cancelled_after_14_days(service):
+    plan = (await service.sell()).json()
+    service.clock.advance(timedelta(days=15))
+    response = await service.http.post(f"/api/v1/plans/{plan['id']}/cancel", headers=as_(OWNER))
+    assert (response.status_code, response.json()["code"]) == (409, "plan_not_cancellable")
+
+
+async def test_the_sweep_lapses_a_plan_once_however_many_replicas_run_it(service):
+    imei = new_imei()
+    plan = (await service.sell(imei, invoice_date="2021-03-05")).json()  # lapses on 2022-06-05
+    service.clock.advance(timedelta(days=451))  # 2022-06-04 in India: the last day of the last window
+    assert await _sweep(service) == 0
+    service.clock.advance(timedelta(days=1))
+
+    lapsed = await asyncio.gather(*(_sweep(service) for _ in range(3)))
+    assert sum(lapsed) == 1
+    shown = (await service.http.get(f"/api/v1/plans/{plan['id']}", headers=as_(OPS))).json()
+    assert (shown["status"], shown["lapsed_on"]) == ("lapsed", "2022-06-05")
+    [envelope] = await service.outbox_events(PlanLapsed.TYPE)
+    assert json.loads(envelope)["data"]["plan_id"] == plan["id"]
+    assert (await service.sell(imei, invoice_date="2022-06-05")).status_code == 201
+
+
+async def _sweep(service) -> int:
+    async with service.app.state.db.transaction() as session:
+        return await lapse_due_plans(session, service.app.state.outbox, service.clock)

@@ -1,0 +1,69 @@
+"""The valuation service: quotes, exchanges and handovers. Publishes ExchangeAccepted/Completed/Cancelled."""
+
+from datetime import timedelta
+
+from contracts.valuation import TOPIC
+from eventing.consumer import InboxConsumer
+from eventing.outbox import Outbox
+from eventing.relay import OutboxRelay
+from fastapi import FastAPI
+from servicekit.app import create_service_app
+from servicekit.clock import Clock
+
+from valuation.api import ops_routes, routes
+from valuation.config import Settings
+from valuation.db.tables import idempotency_keys, inbox, outbox
+from valuation.events.inbound import subscriptions
+from valuation.pricing import PricingAdapter
+from valuation.pricing.breaker import CircuitBreaker
+from valuation.pricing.builtin import BuiltinPricing
+from valuation.pricing.memory import DatabasePrices
+from valuation.pricing.partner import PartnerPricing
+
+SERVICE = "valuation"
+
+
+def pricing_adapter(app: FastAPI, settings: Settings) -> PricingAdapter:
+    """The built-in engine by default; the Cashify-style partner when VALUATION_PRICING=http."""
+    if settings.pricing == "builtin":
+        return BuiltinPricing(app.state.db)
+    return PartnerPricing(
+        settings.partner_url,
+        settings.partner_api_key,
+        DatabasePrices(app.state.db),
+        app.state.clock,
+        CircuitBreaker(settings.partner_breaker_failures, settings.partner_breaker_reset_seconds),
+        timeout_seconds=settings.partner_timeout_seconds,
+        max_attempts=settings.partner_max_attempts,
+        backoff_seconds=settings.partner_backoff_seconds,
+        last_known=timedelta(hours=settings.last_known_price_hours),
+    )
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None, pricing: PricingAdapter | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    async def startup(app: FastAPI) -> None:
+        app.state.outbox = Outbox(outbox, source=f"/{SERVICE}")
+        app.state.pricing = pricing or pricing_adapter(app, settings)
+        db = app.state.db
+        app.state.relay = OutboxRelay(
+            app.state.outbox, TOPIC, settings.kafka(), db.reading, db.transaction, db.is_postgres, poll_seconds=settings.relay_poll_seconds
+        )
+        app.state.consumer = InboxConsumer(SERVICE, subscriptions(app.state.outbox, app.state.clock), inbox, db.transaction, settings.kafka())
+
+    return create_service_app(
+        SERVICE,
+        settings,
+        [routes.router, ops_routes.router],
+        database_url=settings.database_url,
+        clock=clock,
+        idempotency_table=idempotency_keys,
+        startup=startup,
+        workers=lambda app: [app.state.relay.run, app.state.consumer.run],
+    )
+
+
+def app() -> FastAPI:
+    """Factory for `uvicorn --factory valuation.main:app`."""
+    return create_app()
