@@ -55,14 +55,21 @@ class Gateway:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 configure_logging("gateway", access_log=False)
-                connector = aiohttp.TCPConnector(limit=256, keepalive_timeout=30, ttl_dns_cache=300)
-                self.session = aiohttp.ClientSession(connector=connector, auto_decompress=False, skip_auto_headers=("User-Agent",))
+                await self.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                if self.session is not None:
-                    await self.session.close()
+                await self.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def start(self) -> None:
+        """Open the pooled, keep-alive client that every forwarded request shares."""
+        connector = aiohttp.TCPConnector(limit=256, keepalive_timeout=30, ttl_dns_cache=300)
+        self.session = aiohttp.ClientSession(connector=connector, auto_decompress=False, skip_auto_headers=("User-Agent",))
+
+    async def close(self) -> None:
+        if self.session is not None:
+            await self.session.close()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         wanted = {name: value for name, value in scope["headers"] if name in _WANTED}

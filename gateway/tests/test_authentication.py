@@ -1,0 +1,96 @@
+"""Customer tokens and partner signatures are checked at the edge; identity is forwarded signed."""
+
+import time
+
+import jwt
+
+from gateway.cli import dev_token
+from gateway.config import Settings
+from servicekit.principal import PrincipalVerifier
+from servicekit.settings import DEV_INTERNAL_SECRET
+from smartupgrade_partner.signing import sign_request
+
+MODELS = "/api/v1/catalog/models"
+
+
+def forwarded_principal(response):  # type: ignore[no-untyped-def]
+    token = response.json()["headers"].get("x-principal")
+    return PrincipalVerifier(DEV_INTERNAL_SECRET).verify(token) if token else None
+
+
+def token(**changes) -> str:  # type: ignore[no-untyped-def]
+    settings = Settings()
+    claims = {"sub": "acc-1", "iss": settings.jwt_issuer, "aud": settings.jwt_audience, "exp": int(time.time()) + 600} | changes
+    return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+
+
+async def test_a_valid_customer_token_reaches_the_service_as_a_signed_principal(gateway) -> None:
+    response = await gateway.get(MODELS, headers={"Authorization": f"Bearer {dev_token(Settings(), 'acc-1', [])}"})
+    assert response.status_code == 200
+    principal = forwarded_principal(response)
+    assert (principal.kind, principal.subject) == ("customer", "acc-1")
+    assert "authorization" not in response.json()["headers"]
+
+
+async def test_an_ops_token_forwards_the_ops_role(gateway) -> None:
+    response = await gateway.get(MODELS, headers={"Authorization": f"Bearer {dev_token(Settings(), 'ops-1', ['ops'])}"})
+    assert forwarded_principal(response).kind == "ops"
+
+
+async def test_bad_tokens_are_refused_with_401(gateway) -> None:
+    settings = Settings()
+    unsigned = jwt.encode({"sub": "acc-1", "iss": settings.jwt_issuer, "aud": settings.jwt_audience, "exp": int(time.time()) + 600}, None, algorithm="none")
+    valid = token()
+    tampered = valid[:-4] + ("AAAA" if not valid.endswith("AAAA") else "BBBB")
+    for bad in [token(exp=int(time.time()) - 10), token(aud="someone-else"), token(iss="elsewhere"), tampered, unsigned, "not-a-jwt"]:
+        response = await gateway.get(MODELS, headers={"Authorization": f"Bearer {bad}"})
+        assert response.status_code == 401, bad
+        assert response.json()["code"] == "unauthorized"
+        assert response.headers["content-type"] == "application/problem+json"
+    assert (await gateway.get(MODELS, headers={"Authorization": "Basic abc"})).status_code == 401
+
+
+async def test_a_client_sent_identity_header_is_dropped(gateway) -> None:
+    forged = {"X-Principal": "forged", "X-Account-Id": "acc-victim", "X-User": "admin"}
+    response = await gateway.get(MODELS, headers=forged)
+    sent = {k.lower() for k in response.json()["headers"]}
+    assert response.status_code == 200
+    assert not {"x-principal", "x-account-id", "x-user"} & sent
+
+
+async def test_a_signed_partner_request_is_forwarded_as_that_partner(gateway) -> None:
+    path = "/api/v1/quotes?account_id=acc-1"
+    body = b'{"imei": "990008010000011"}'
+    response = await gateway.post(path, content=body, headers=sign_request("pk_retail", "retail-secret", "POST", path, body))
+    principal = forwarded_principal(response)
+    assert (principal.kind, principal.subject, principal.partner_kind, principal.store_id) == ("partner", "pk_retail", "retailer", "store-1")
+    assert not {"x-api-key", "x-signature"} & {k.lower() for k in response.json()["headers"]}
+
+
+async def test_wrong_stale_future_and_replayed_partner_signatures_are_refused(gateway) -> None:
+    path = "/api/v1/quotes"
+    body = b"{}"
+    cases = {
+        "wrong secret": sign_request("pk_retail", "not-the-secret", "POST", path, body),
+        "unknown key": sign_request("pk_nobody", "retail-secret", "POST", path, body),
+        "stale": sign_request("pk_retail", "retail-secret", "POST", path, body, now=time.time() - 301),
+        "future": sign_request("pk_retail", "retail-secret", "POST", path, body, now=time.time() + 301),
+        "other body": sign_request("pk_retail", "retail-secret", "POST", path, b"{ }"),
+        "other path": sign_request("pk_retail", "retail-secret", "POST", "/api/v1/quotes?x=1", body),
+        "no signature": {"X-Api-Key": "pk_retail"},
+        "garbled": {"X-Api-Key": "pk_retail", "X-Signature": "v1=abc"},
+    }
+    for name, headers in cases.items():
+        response = await gateway.post(path, content=body, headers=headers)
+        assert response.status_code == 401, name
+    fresh = sign_request("pk_retail", "retail-secret", "POST", path, body)
+    assert (await gateway.post(path, content=body, headers=fresh)).status_code == 200
+    replay = await gateway.post(path, content=body, headers=fresh)
+    assert replay.status_code == 401 and "already used" in replay.json()["detail"]
+
+
+async def test_signatures_within_the_tolerance_are_accepted(gateway) -> None:
+    path = "/api/v1/quotes"
+    for skew in (-290, 290):
+        headers = sign_request("pk_retail", "retail-secret", "POST", path, b"{}", now=time.time() + skew)
+        assert (await gateway.post(path, content=b"{}", headers=headers)).status_code == 200

@@ -1,0 +1,41 @@
+"""The valuation app against a real, migrated database (SQLite, and PostgreSQL when configured)."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from servicekit.clock import FixedClock
+from servicekit.migrations import upgrade
+from servicekit.testing import backends, scratch_database
+from valuation.config import Settings
+from valuation.events import inbound
+from valuation.main import create_app
+from valuation.testing import MIGRATIONS, NOON_IN_INDIA, OPS, PHONE, PHONE_PRICE, Service, model_upserted
+
+
+@pytest.fixture(params=backends())
+def backend(request) -> str:  # type: ignore[no-untyped-def]
+    return request.param
+
+
+@pytest.fixture
+async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    async with scratch_database(backend, tmp_path) as url:
+        await asyncio.to_thread(upgrade, MIGRATIONS, url)  # alembic runs its own event loop
+        yield url
+
+
+@pytest.fixture
+async def service(database_url: str) -> AsyncIterator[Service]:
+    clock = FixedClock(NOON_IN_INDIA)
+    app = create_app(Settings(database_url=database_url, run_workers=False), clock)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://valuation") as http:
+            svc = Service(app, http, clock)
+            await svc.deliver(inbound.on_model_upserted, model_upserted())
+            await svc.deliver(inbound.on_model_upserted, model_upserted("mi-smart-band-5", "35000002", eligible=False))
+            response = await http.put(f"/api/v1/market-prices/{PHONE}", json={"price_paise": PHONE_PRICE}, headers=OPS)
+            assert response.status_code == 201, response.text
+            yield svc
