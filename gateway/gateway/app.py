@@ -1,10 +1,11 @@
-"""The gateway: a plain ASGI app that authenticates, signs the principal and forwards with aiohttp.
+"""The gateway: a plain ASGI app that authenticates, limits, signs the principal and forwards with aiohttp.
 
 Plain ASGI and aiohttp's pooled client because the forwarding path is the platform's hottest:
 an httpx-based proxy kept 6–13 % of direct throughput on this machine, this shape 71–77 %.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -14,18 +15,22 @@ import orjson
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
-from gateway.auth import Authenticator, ReplayGuard, Unauthenticated, bearer_token
+from gateway.auth import Authenticator, Unauthenticated, bearer_token
 from gateway.config import Settings
+from gateway.edge import SECURITY_HEADERS, Cors
 from gateway.forwarding import downstream_headers, upstream_headers
+from gateway.openapi import OpenApiDocument
 from gateway.partners import load_partners
-from gateway.problems import send_json, send_problem
-from gateway.routes import service_for
+from gateway.problems import send_body, send_problem
+from gateway.ratelimit import Limit, Limiter, MemoryLimiter, RedisLimiter
+from gateway.replay import MemoryReplayGuard, RedisReplayGuard
+from gateway.routes import is_coupon_lookup, service_for
 from servicekit.logging import configure_logging
 from servicekit.principal import ANONYMOUS, LIFETIME_SECONDS, PRINCIPAL_HEADER, Principal, sign_principal
 
 log = logging.getLogger("gateway")
 
-_WANTED = {b"authorization", b"x-api-key", b"x-signature", b"x-request-id", b"content-length", b"traceparent"}
+_WANTED = {b"authorization", b"x-api-key", b"x-signature", b"x-request-id", b"content-length", b"traceparent", b"origin"}
 _BUFFER_LIMIT = 1024 * 1024  # responses up to this size go back in one piece; larger ones stream
 
 
@@ -37,11 +42,16 @@ class Gateway:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self.upstreams = self.settings.upstreams()
-        self.auth = Authenticator(
-            self.settings, load_partners(self.settings.partners_file), ReplayGuard(self.settings.signature_tolerance_seconds)
-        )
+        window = self.settings.signature_tolerance_seconds
+        replays = RedisReplayGuard(self.settings.redis_url, window) if self.settings.redis_url else MemoryReplayGuard(window)
+        self.auth = Authenticator(self.settings, load_partners(self.settings.partners_file), replays)
+        self.limiter: Limiter = RedisLimiter(self.settings.redis_url) if self.settings.redis_url else MemoryLimiter()
+        self.limits = {kind: Limit(*self.settings.limit(kind)) for kind in ("anonymous", "customer", "ops", "partner", "coupon_lookup")}
+        self.cors = Cors(self.settings)
+        self.openapi = OpenApiDocument(self.upstreams, self.settings.openapi_refresh_seconds)
         self.timeout = aiohttp.ClientTimeout(total=self.settings.upstream_timeout_seconds)
         self.session: aiohttp.ClientSession | None = None
+        self._background: asyncio.Task | None = None
         self._forwarded: dict[Principal, tuple[str, float]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -63,51 +73,85 @@ class Gateway:
                 return
 
     async def start(self) -> None:
-        """Open the pooled, keep-alive client that every forwarded request shares."""
+        """Open the pooled, keep-alive client every forwarded request shares; keep the OpenAPI fresh."""
         connector = aiohttp.TCPConnector(limit=256, keepalive_timeout=30, ttl_dns_cache=300)
         self.session = aiohttp.ClientSession(connector=connector, auto_decompress=False, skip_auto_headers=("User-Agent",))
+        self._background = asyncio.create_task(self.openapi.keep_fresh(self.session))
 
     async def close(self) -> None:
+        if self._background is not None:
+            self._background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._background
+        await self.limiter.close()
         if self.session is not None:
             await self.session.close()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         wanted = {name: value for name, value in scope["headers"] if name in _WANTED}
         request_id = wanted[b"x-request-id"].decode("latin-1")[:200] if b"x-request-id" in wanted else uuid.uuid4().hex
+        edge = SECURITY_HEADERS + self.cors.headers_for(wanted.get(b"origin"))
         path = scope["path"]
-        if path == "/api/v1/health":
-            await self._health(send, request_id)
+        method = scope["method"]
+        if method == "OPTIONS":
+            preflight = self.cors.preflight(wanted.get(b"origin"))
+            await send_body(send, 204 if preflight else 403, b"", "text/plain", request_id, SECURITY_HEADERS + (preflight or []))
+            return
+        if path in ("/api/v1/health", "/api/v1/openapi.json", "/docs"):
+            await self._own_route(path, send, request_id, edge)
             return
         service = service_for(path)
         if service is None:
-            await send_problem(send, 404, "not_found", "No such endpoint.", request_id)
+            await send_problem(send, 404, "not_found", "No such endpoint.", request_id, edge)
+            return
+        if len(scope["query_string"]) > self.settings.max_query_bytes:
+            await send_problem(send, 414, "uri_too_long", f"Query strings are limited to {self.settings.max_query_bytes} bytes.", request_id, edge)
+            return
+        if sum(len(name) + len(value) for name, value in scope["headers"]) > self.settings.max_header_bytes:
+            await send_problem(send, 431, "headers_too_large", f"Headers are limited to {self.settings.max_header_bytes} bytes.", request_id, edge)
             return
         try:
             body = await self._read_body(receive, wanted.get(b"content-length"))
         except BodyTooLarge:
-            await send_problem(send, 413, "payload_too_large", f"Request bodies are limited to {self.settings.max_body_bytes} bytes.", request_id)
+            await send_problem(send, 413, "payload_too_large", f"Request bodies are limited to {self.settings.max_body_bytes} bytes.", request_id, edge)
             return
         path_with_query = scope["raw_path"].decode("latin-1") if scope.get("raw_path") else path
         if scope["query_string"]:
             path_with_query += "?" + scope["query_string"].decode("latin-1")
         try:
-            principal = self._authenticate(wanted, scope["method"], path_with_query, body)
+            principal = await self._authenticate(wanted, method, path_with_query, body)
         except Unauthenticated as exc:
-            await send_problem(send, 401, "unauthorized", str(exc), request_id, [(b"www-authenticate", b'Bearer realm="api"')])
+            await send_problem(send, 401, "unauthorized", str(exc), request_id, [*edge, (b"www-authenticate", b'Bearer realm="api"')])
             return
-        await self._forward(scope, send, service, path_with_query, body, principal, request_id, wanted.get(b"traceparent"))
+        verdict = await self._rate_limit(scope, principal, method, path)
+        if verdict is not None:
+            await send_problem(send, 429, "rate_limited", "Too many requests; slow down and retry after the given time.", request_id, edge + verdict)
+            return
+        await self._forward(scope, send, service, path_with_query, body, principal, request_id, wanted.get(b"traceparent"), edge)
 
-    def _authenticate(self, wanted: dict[bytes, bytes], method: str, path_with_query: str, body: bytes) -> Principal:
+    async def _authenticate(self, wanted: dict[bytes, bytes], method: str, path_with_query: str, body: bytes) -> Principal:
         if b"x-api-key" in wanted or b"x-signature" in wanted:
             if b"x-api-key" not in wanted or b"x-signature" not in wanted:
                 raise Unauthenticated("partner requests need both X-Api-Key and X-Signature")
-            return self.auth.partner(wanted[b"x-api-key"].decode("latin-1"), wanted[b"x-signature"].decode("latin-1"), method, path_with_query, body)
+            return await self.auth.partner(wanted[b"x-api-key"].decode("latin-1"), wanted[b"x-signature"].decode("latin-1"), method, path_with_query, body)
         if b"authorization" in wanted:
             token = bearer_token(wanted[b"authorization"].decode("latin-1"))
             if token is None:
                 raise Unauthenticated("Authorization must be 'Bearer <token>'")
-            return self.auth.customer(token)
+            return await self.auth.customer(token)
         return ANONYMOUS
+
+    async def _rate_limit(self, scope: Scope, principal: Principal, method: str, path: str) -> list[tuple[bytes, bytes]] | None:
+        """None when the request may pass; the 429's headers when it may not."""
+        if principal is ANONYMOUS:
+            client = scope.get("client")
+            key = f"ip:{client[0] if client else '-'}"
+        else:
+            key = principal.scope_key()
+        verdict = await self.limiter.take(key, self.limits[principal.kind])
+        if verdict.allowed and method == "GET" and is_coupon_lookup(path):
+            verdict = await self.limiter.take("coupon:" + key, self.limits["coupon_lookup"])
+        return None if verdict.allowed else verdict.headers()
 
     async def _read_body(self, receive: Receive, content_length: bytes | None) -> bytes:
         """The request body, refused as soon as it passes the limit (never read to the end first)."""
@@ -139,7 +183,9 @@ class Gateway:
             self._forwarded[principal] = cached
         return cached[0]
 
-    async def _forward(self, scope: Scope, send: Send, service: str, path_with_query: str, body: bytes, principal: Principal, request_id: str, traceparent: bytes | None) -> None:
+    async def _forward(
+        self, scope: Scope, send: Send, service: str, path_with_query: str, body: bytes, principal: Principal, request_id: str, traceparent: bytes | None, edge: list
+    ) -> None:
         assert self.session is not None
         headers = upstream_headers(scope["headers"])
         headers["x-request-id"] = request_id
@@ -153,8 +199,10 @@ class Gateway:
         url = URL(self.upstreams[service] + path_with_query, encoded=True)
         try:
             async with self.session.request(scope["method"], url, headers=headers, data=body or None, timeout=self.timeout, allow_redirects=False) as upstream:
-                response_headers = downstream_headers(upstream.raw_headers)
+                response_headers = downstream_headers(upstream.raw_headers) + edge
                 response_headers.append((b"traceparent", headers["traceparent"].encode()))
+                if principal is not ANONYMOUS:
+                    response_headers.append((b"cache-control", b"no-store"))
                 if upstream.content_length is not None and upstream.content_length <= _BUFFER_LIMIT:
                     content = await upstream.read()
                     await send({"type": "http.response.start", "status": upstream.status, "headers": response_headers})
@@ -165,11 +213,20 @@ class Gateway:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 await send({"type": "http.response.body", "body": b""})
         except TimeoutError:
-            await send_problem(send, 504, "upstream_timeout", f"The {service} service did not answer in time.", request_id)
+            await send_problem(send, 504, "upstream_timeout", f"The {service} service did not answer in time.", request_id, edge)
         except aiohttp.ClientError:
-            await send_problem(send, 503, "upstream_unavailable", f"The {service} service is not available.", request_id, [(b"retry-after", b"1")])
+            await send_problem(send, 503, "upstream_unavailable", f"The {service} service is not available.", request_id, [*edge, (b"retry-after", b"1")])
 
-    async def _health(self, send: Send, request_id: str) -> None:
+    async def _own_route(self, path: str, send: Send, request_id: str, edge: list) -> None:
+        if path == "/api/v1/openapi.json":
+            await send_body(send, 200, self.openapi.merged, "application/json", request_id, edge)
+        elif path == "/docs":
+            await send_body(send, 200, self.openapi.docs_page(), "text/html; charset=utf-8", request_id, edge)
+        else:
+            status, body = await self._health()
+            await send_body(send, status, body, "application/json", request_id, edge)
+
+    async def _health(self) -> tuple[int, bytes]:
         assert self.session is not None
 
         async def probe(name: str, base: str) -> tuple[str, dict]:
@@ -181,8 +238,7 @@ class Gateway:
 
         results = dict(await asyncio.gather(*(probe(name, base) for name, base in self.upstreams.items())))
         healthy = all(result.get("status") == "ok" for result in results.values())
-        body = orjson.dumps({"status": "ok" if healthy else "degraded", "services": results})
-        await send_json(send, 200 if healthy else 503, body, request_id)
+        return (200 if healthy else 503), orjson.dumps({"status": "ok" if healthy else "degraded", "services": results})
 
 
 def app() -> Gateway:

@@ -1,8 +1,9 @@
 """Who is calling: customer/ops JWTs and partner HMAC signatures, checked at the edge."""
 
+import asyncio
 import hmac
 import time
-from collections import OrderedDict
+from typing import Protocol
 
 import jwt
 
@@ -16,21 +17,8 @@ class Unauthenticated(Exception):
     """Credentials were presented and are not valid (401)."""
 
 
-class ReplayGuard:
-    """Remembers signatures seen within the tolerance window, so each is accepted once."""
-
-    def __init__(self, window_seconds: int) -> None:
-        self.window = window_seconds
-        self._seen: OrderedDict[str, float] = OrderedDict()
-
-    def first_use(self, signature_hex: str, now: float) -> bool:
-        while self._seen and next(iter(self._seen.values())) < now:
-            self._seen.popitem(last=False)
-        if signature_hex in self._seen:
-            return False
-        # Kept until the signature could no longer pass the timestamp check anyway.
-        self._seen[signature_hex] = now + 2 * self.window
-        return True
+class ReplayGuard(Protocol):
+    async def first_use(self, signature_hex: str) -> bool: ...
 
 
 class Authenticator:
@@ -39,15 +27,16 @@ class Authenticator:
         self.partners = partners
         self.replays = replay_guard
         self._tokens: dict[str, tuple[Principal, float]] = {}
-        self.jwks_client = jwt.PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
+        # Production: keys from the account service's JWKS, cached; an unknown kid triggers a refetch.
+        self.jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=3600, timeout=5) if settings.jwks_url else None
 
-    def customer(self, token: str) -> Principal:
+    async def customer(self, token: str) -> Principal:
         """A customer or ops principal from a bearer token (iss, aud, exp checked; algorithms fixed)."""
         cached = self._tokens.get(token)
         if cached is not None and cached[1] > time.time():
             return cached[0]
         try:
-            key = self.jwks_client.get_signing_key_from_jwt(token).key if self.jwks_client else self.settings.jwt_secret
+            key = await asyncio.to_thread(self._jwks_key, token) if self.jwks else self.settings.jwt_secret
             claims = jwt.decode(
                 token,
                 key,
@@ -56,7 +45,7 @@ class Authenticator:
                 issuer=self.settings.jwt_issuer,
                 options={"require": ["exp", "sub", "iss", "aud"]},
             )
-        except jwt.PyJWTError as exc:
+        except (jwt.PyJWTError, ValueError) as exc:
             raise Unauthenticated(f"token not accepted: {exc}") from exc
         subject = str(claims["sub"])
         if not subject:
@@ -68,23 +57,26 @@ class Authenticator:
         self._tokens[token] = (principal, float(claims["exp"]))
         return principal
 
-    def partner(self, key_id: str, signature_header: str, method: str, path_with_query: str, body: bytes) -> Principal:
+    def _jwks_key(self, token: str):  # type: ignore[no-untyped-def]
+        assert self.jwks is not None
+        return self.jwks.get_signing_key_from_jwt(token).key
+
+    async def partner(self, key_id: str, signature_header: str, method: str, path_with_query: str, body: bytes) -> Principal:
         """A partner principal from X-Api-Key and X-Signature, within tolerance and never twice."""
         partner = self.partners.get(key_id)
-        parts = dict(item.split("=", 1) for item in signature_header.split(",") if "=" in item)
+        parts = dict(item.strip().split("=", 1) for item in signature_header.split(",") if "=" in item)
         try:
             timestamp = int(parts["t"])
             sent = parts["v1"]
         except (KeyError, ValueError) as exc:
             raise Unauthenticated("X-Signature must be t=<unix seconds>,v1=<hex>") from exc
-        now = time.time()
-        if abs(now - timestamp) > self.settings.signature_tolerance_seconds:
+        if abs(time.time() - timestamp) > self.settings.signature_tolerance_seconds:
             raise Unauthenticated("signature timestamp outside the allowed window")
         # Compute even for an unknown key, so timing does not tell which key ids exist.
         expected = signature(partner.secret if partner else "unknown-partner", timestamp, method, path_with_query, body)
         if partner is None or not hmac.compare_digest(expected, sent):
             raise Unauthenticated("signature does not match")
-        if not self.replays.first_use(sent, now):
+        if not await self.replays.first_use(sent):
             raise Unauthenticated("signature already used")
         return Principal("partner", partner.key_id, partner_kind=partner.kind, store_id=partner.store_id)  # type: ignore[arg-type]
 
@@ -94,4 +86,4 @@ def bearer_token(authorization: str) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-__all__ = ["ANONYMOUS", "Authenticator", "ReplayGuard", "Unauthenticated", "bearer_token"]
+__all__ = ["ANONYMOUS", "Authenticator", "Unauthenticated", "bearer_token"]

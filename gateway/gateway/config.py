@@ -36,7 +36,20 @@ class Settings(BaseSettings):
 
     upstream_timeout_seconds: float = Field(10.0, validation_alias="UPSTREAM_TIMEOUT_SECONDS")
     max_body_bytes: int = Field(64 * 1024, validation_alias="MAX_BODY_BYTES")
+    max_header_bytes: int = Field(16 * 1024, validation_alias="MAX_HEADER_BYTES")
+    max_query_bytes: int = Field(4 * 1024, validation_alias="MAX_QUERY_BYTES")
     redis_url: str | None = Field(None, validation_alias="REDIS_URL")
+
+    # Token buckets, "<requests per second>/<burst>", per principal (anonymous: per client address).
+    rate_anonymous: str = Field("20/40", validation_alias="RATE_ANONYMOUS")
+    rate_customer: str = Field("10/30", validation_alias="RATE_CUSTOMER")
+    rate_ops: str = Field("50/100", validation_alias="RATE_OPS")
+    rate_partner: str = Field("50/100", validation_alias="RATE_PARTNER")
+    # Coupon-code lookups are tight so codes cannot be guessed: 12 a minute after a burst of 5.
+    rate_coupon_lookup: str = Field("0.2/5", validation_alias="RATE_COUPON_LOOKUP")
+
+    cors_origins: list[str] = Field(["http://localhost:3000", "http://127.0.0.1:3000"], validation_alias="CORS_ORIGINS")
+    openapi_refresh_seconds: float = Field(30.0, validation_alias="OPENAPI_REFRESH_SECONDS")
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> "Settings":
@@ -46,6 +59,10 @@ class Settings(BaseSettings):
             if self.jwks_url is None or self.jwt_issuer == DEV_ISSUER or any(a.startswith("HS") for a in self.jwt_algorithms):
                 raise ValueError("ENV=production validates account-service tokens from JWKS_URL with RS256/ES256, not the dev issuer")
         return self
+
+    def limit(self, name: str) -> tuple[float, int]:
+        rate, _, burst = getattr(self, f"rate_{name}").partition("/")
+        return float(rate), int(burst)
 
     def upstreams(self) -> dict[str, str]:
         return {"catalog": self.catalog_url, "enrolment": self.enrolment_url, "valuation": self.valuation_url, "coupon": self.coupon_url}

@@ -21,3 +21,8 @@ def service_for(path: str) -> str | None:
         if path == prefix or path.startswith(prefix + "/"):
             return service
     return None
+
+
+def is_coupon_lookup(path: str) -> bool:
+    """GET /api/v1/coupons/{code} or its events: what a code guesser would hammer."""
+    return path.startswith("/api/v1/coupons/") and "/redemptions" not in path

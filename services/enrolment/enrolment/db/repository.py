@@ -1,9 +1,9 @@
 """Loading and saving plans and the catalog read model with lean Core queries."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import CursorResult, and_, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,11 +91,11 @@ async def move(session: AsyncSession, plan_id: str, from_statuses: set[PlanStatu
     The condition in the UPDATE, not a prior read, decides: that is what keeps replicas and
     concurrent requests from applying the same change twice.
     """
-    result = await session.execute(
+    result = cast(CursorResult, await session.execute(
         update(plans)
         .where(plans.c.id == plan_id, plans.c.status.in_([s.value for s in from_statuses]))
         .values(updated_at=now, **{k: (v.value if isinstance(v, PlanStatus) else v) for k, v in values.items()})
-    )
+    ))
     return result.rowcount == 1
 
 

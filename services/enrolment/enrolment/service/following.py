@@ -18,11 +18,14 @@ from enrolment.events.outbound import plan_lapsed, plan_redeemed
 log = logging.getLogger("enrolment.following")
 
 
-async def exchange_accepted(session: AsyncSession, plan_id: str, exchange_id: str, now: datetime) -> None:
-    """An exchange floored by this plan was accepted: the plan is held for it."""
-    moved = await repository.move(session, plan_id, {PlanStatus.ACTIVE}, now, status=PlanStatus.BUYBACK_IN_PROGRESS, exchange_id=exchange_id)
+async def exchange_accepted(session: AsyncSession, plan_id: str, exchange_id: str, account_id: str, now: datetime) -> None:
+    """An exchange floored by this plan was accepted: the plan is held for it (only the plan's owner can redeem it)."""
+    plan = await repository.get_plan(session, plan_id)
+    moved = plan is not None and plan.account_id == account_id and await repository.move(
+        session, plan_id, {PlanStatus.ACTIVE}, now, status=PlanStatus.BUYBACK_IN_PROGRESS, exchange_id=exchange_id
+    )
     if not moved:
-        log.warning("exchange accepted for a plan that is not active; left as it is", extra={"plan_id": plan_id, "exchange_id": exchange_id})
+        log.warning("exchange accepted for a plan that is not the owner's active plan; left as it is", extra={"plan_id": plan_id, "exchange_id": exchange_id})
 
 
 async def exchange_completed(session: AsyncSession, outbox: Outbox, plan_id: str, exchange_id: str, now: datetime) -> None:

@@ -76,3 +76,9 @@ async def test_a_plain_exchange_without_a_plan_leaves_plans_alone(service):
     plan = (await service.sell()).json()
     await deliver(service, accepted(plan, plan_id=None))
     assert await status_of(service, plan) == "active"
+
+
+async def test_an_exchange_by_another_account_does_not_hold_the_plan(service):
+    plan = (await service.sell()).json()
+    await deliver(service, accepted(plan | {"account_id": "acc_someone_else"}))
+    assert await status_of(service, plan) == "active"

@@ -1,0 +1,103 @@
+"""Token-bucket rate limits per principal, in memory or shared through Redis across gateway replicas."""
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Limit:
+    """`rate` tokens per second refill a bucket holding at most `burst`."""
+
+    rate: float
+    burst: int
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    limit: Limit
+    remaining: int
+    retry_after: float  # seconds until one token is back (0 when allowed)
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """RateLimit-* (IETF draft) and, when refused, Retry-After."""
+        reset = math.ceil((self.limit.burst - self.remaining) / self.limit.rate) if self.limit.rate else 0
+        headers = [
+            (b"ratelimit-limit", str(self.limit.burst).encode()),
+            (b"ratelimit-remaining", str(self.remaining).encode()),
+            (b"ratelimit-reset", str(reset).encode()),
+        ]
+        if not self.allowed:
+            headers.append((b"retry-after", str(max(1, math.ceil(self.retry_after))).encode()))
+        return headers
+
+
+class Limiter(Protocol):
+    async def take(self, key: str, limit: Limit) -> Verdict: ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryLimiter:
+    """One process's buckets; enough for a single gateway."""
+
+    def __init__(self, max_keys: int = 100_000) -> None:
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self.max_keys = max_keys
+
+    async def take(self, key: str, limit: Limit) -> Verdict:
+        now = time.monotonic()
+        tokens, updated = self._buckets.get(key, (float(limit.burst), now))
+        tokens = min(float(limit.burst), tokens + (now - updated) * limit.rate)
+        allowed = tokens >= 1.0
+        if allowed:
+            tokens -= 1.0
+        if len(self._buckets) >= self.max_keys:
+            self._buckets.clear()  # a flood of distinct keys; forgetting is safer than growing
+        self._buckets[key] = (tokens, now)
+        return Verdict(allowed, limit, int(tokens), 0.0 if allowed else (1.0 - tokens) / limit.rate)
+
+    async def close(self) -> None:
+        return None
+
+
+# Atomic take on a bucket stored as a hash {tokens, ts}; time from Redis so replicas agree.
+_TAKE = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(bucket[1]) or burst
+local ts = tonumber(bucket[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
+local allowed = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
+return {allowed, tostring(tokens)}
+"""
+
+
+class RedisLimiter:
+    """Buckets in Redis, so every gateway replica enforces one shared limit."""
+
+    def __init__(self, url: str, prefix: str = "gw:rl:") -> None:
+        import redis.asyncio as redis
+
+        self.redis = redis.from_url(url)
+        self.prefix = prefix
+        self._take = self.redis.register_script(_TAKE)
+
+    async def take(self, key: str, limit: Limit) -> Verdict:
+        allowed, tokens_text = await self._take(keys=[self.prefix + key], args=[limit.rate, limit.burst])
+        tokens = float(tokens_text)
+        return Verdict(bool(allowed), limit, int(tokens), 0.0 if allowed else (1.0 - tokens) / limit.rate)
+
+    async def close(self) -> None:
+        await self.redis.aclose()
