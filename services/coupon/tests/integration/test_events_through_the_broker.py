@@ -1,0 +1,102 @@
+"""Against a real broker: two consumer instances in one group credit one coupon, and the relay publishes it."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from contracts.base import Event
+from contracts.catalog import TOPIC as CATALOG_TOPIC
+from contracts.coupon import TOPIC as COUPON_TOPIC
+from contracts.coupon import CouponIssued
+from contracts.valuation import TOPIC as VALUATION_TOPIC
+from coupon.config import Settings
+from coupon.db.tables import coupons, inbox
+from coupon.main import create_app
+from coupon.testing import exchange_accepted, model_upserted
+from eventing.envelope import Envelope
+from eventing.kafka import KafkaSettings, ensure_topics
+from eventing.testing import running_broker
+from sqlalchemy import func, select
+
+DEADLINE_SECONDS = 40
+
+
+@pytest.fixture
+def broker() -> Iterator[str]:
+    """A fresh broker per test, so the consumer group starts empty."""
+    with running_broker() as bootstrap:
+        yield bootstrap
+
+
+async def _eventually(check, what: str):  # type: ignore[no-untyped-def]
+    """Poll `check()` until it returns something truthy, or fail after the deadline."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        result = await check()
+        if result:
+            return result
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def _publish(bootstrap: str, envelopes: list[tuple[Event, Envelope]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for event, envelope in envelopes:
+            await producer.send_and_wait(event.TOPIC, envelope.to_bytes(), key=envelope.subject.encode(), headers=envelope.kafka_headers())
+    finally:
+        await producer.stop()
+
+
+@pytest.fixture
+async def two_instances(broker: str, database_url: str) -> AsyncIterator[list]:
+    """Two full coupon processes (API, relay, consumer, sweep) sharing one database and one consumer group."""
+    env = {"COUPON_DATABASE_URL": database_url, "KAFKA_BOOTSTRAP": broker, "KAFKA_SESSION_TIMEOUT_MS": 6000, "RELAY_POLL_SECONDS": 0.2}
+    await ensure_topics(KafkaSettings(broker), {CATALOG_TOPIC: 3, VALUATION_TOPIC: 3, COUPON_TOPIC: 3})
+    async with AsyncExitStack() as stack:
+        apps = [create_app(Settings(**env)) for _ in range(2)]
+        for app in apps:
+            await stack.enter_async_context(app.router.lifespan_context(app))
+        yield apps
+
+
+async def test_an_exchange_delivered_three_times_to_two_consumers_in_one_group_credits_one_coupon(broker: str, two_instances: list) -> None:
+    db = two_instances[0].state.db
+    accepted = exchange_accepted("exc_broker", at=datetime.now(UTC))
+    once = Envelope.wrap(accepted, "/valuation")
+    republished = Envelope.wrap(accepted, "/valuation")  # the same fact under a new event id
+    phone = model_upserted("redmi-note-9-pro", "Redmi", "smartphone")
+    await _publish(broker, [(phone, Envelope.wrap(phone, "/catalog")), (accepted, once), (accepted, once), (accepted, once), (accepted, republished)])
+
+    async def all_seen() -> bool:
+        async with db.reading() as session:
+            seen = set(await session.scalars(select(inbox.c.event_id).where(inbox.c.event_id.in_([once.id, republished.id]))))
+        return seen == {once.id, republished.id}
+
+    await _eventually(all_seen, "both envelopes to be applied")
+    async with db.reading() as session:
+        assert await session.scalar(select(func.count()).select_from(coupons)) == 1
+        code = await session.scalar(select(coupons.c.code))
+
+    consumer = AIOKafkaConsumer(COUPON_TOPIC, bootstrap_servers=broker, group_id="test-reader", auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        issued: list[Envelope] = []
+
+        async def coupon_issued_published() -> bool:
+            batches = await consumer.getmany(timeout_ms=200)
+            issued.extend(e for records in batches.values() for r in records if (e := Envelope.from_bytes(r.value)).type == CouponIssued.TYPE)
+            return bool(issued)
+
+        await _eventually(coupon_issued_published, "CouponIssued on coupon.events")
+    finally:
+        await consumer.stop()
+    # Delivery is at least once (two relays may both send a row on SQLite); the event itself is one.
+    assert len({e.id for e in issued}) == 1
+    event = issued[0].open(CouponIssued)
+    assert (event.exchange_id, event.code, event.amount_paise) == ("exc_broker", code, 1_200_000)
