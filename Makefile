@@ -7,10 +7,10 @@ export PYTHONPATH := libs/contracts:libs/eventing:libs/servicekit:services/catal
 
 .PHONY: run test lint migrate seed token imei bench install
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@command -v $(PYTHON) >/dev/null || PYTHON=python3
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 install: $(VENV)/.installed

@@ -1,6 +1,7 @@
 """Coupon settings."""
 
 from pydantic import Field
+
 from servicekit.settings import ServiceSettings
 
 

@@ -1,18 +1,18 @@
 """The coupon service: exchange credits minted from ExchangeAccepted, redeemed once, swept at expiry."""
 
-from contracts.coupon import TOPIC
-from eventing.consumer import InboxConsumer
-from eventing.outbox import Outbox
-from eventing.relay import OutboxRelay
 from fastapi import FastAPI
-from servicekit.app import create_service_app
-from servicekit.clock import Clock
 
+from contracts.coupon import TOPIC
 from coupon.api.routes import router
 from coupon.config import Settings
 from coupon.db.tables import idempotency_keys, inbox, outbox
 from coupon.events.inbound import subscriptions
-from coupon.service.expiry import sweep_forever
+from coupon.service.expiry import ExpirySweep
+from eventing.consumer import InboxConsumer
+from eventing.outbox import Outbox
+from eventing.relay import OutboxRelay
+from servicekit.app import create_service_app
+from servicekit.clock import Clock
 
 SERVICE = "coupon"
 
@@ -25,11 +25,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.outbox = Outbox(outbox, source=f"/{SERVICE}")
         app.state.relay = OutboxRelay(app.state.outbox, TOPIC, kafka, db.reading, db.transaction, db.is_postgres, poll_seconds=settings.relay_poll_seconds)
         app.state.consumer = InboxConsumer(SERVICE, subscriptions(app.state.outbox, app.state.clock, settings.validity_days), inbox, db.transaction, kafka)
+        app.state.expiry_sweep = ExpirySweep(db, app.state.outbox, app.state.clock, settings.expiry_sweep_seconds)
 
-    async def expiry_sweep() -> None:
-        await sweep_forever(app.state.db, app.state.outbox, app.state.clock, settings.expiry_sweep_seconds)
-
-    app = create_service_app(
+    return create_service_app(
         SERVICE,
         settings,
         [router],
@@ -37,9 +35,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         clock=clock,
         idempotency_table=idempotency_keys,
         startup=startup,
-        workers=lambda app: [app.state.relay.run, app.state.consumer.run, expiry_sweep],
+        workers=lambda app: [app.state.relay.run, app.state.consumer.run, app.state.expiry_sweep.run],
     )
-    return app
 
 
 def app() -> FastAPI:

@@ -5,16 +5,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
+
 from contracts.base import Event
 from contracts.catalog import ExchangeTerms, ModelUpserted, SmartUpgradeTerms
 from contracts.valuation import ExchangeAccepted, ExchangeCancelled
+from coupon.db.tables import coupons, outbox
 from eventing.envelope import Envelope
 from servicekit.clock import FixedClock
 from servicekit.principal import Principal, sign_principal
 from servicekit.settings import DEV_INTERNAL_SECRET
-from sqlalchemy import func, select
-
-from coupon.db.tables import coupons, outbox
 
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 ACCEPTED_AT = datetime(2021, 3, 1, 6, 30, tzinfo=UTC)

@@ -3,6 +3,7 @@
 from typing import Literal
 
 from pydantic import Field
+
 from servicekit.settings import ServiceSettings
 
 # Percent of the flawless market price taken off for each condition finding. Touch, cracked or

@@ -2,14 +2,14 @@
 
 from datetime import timedelta
 
+from fastapi import FastAPI
+
 from contracts.valuation import TOPIC
 from eventing.consumer import InboxConsumer
 from eventing.outbox import Outbox
 from eventing.relay import OutboxRelay
-from fastapi import FastAPI
 from servicekit.app import create_service_app
 from servicekit.clock import Clock
-
 from valuation.api import ops_routes, routes
 from valuation.config import Settings
 from valuation.db.tables import idempotency_keys, inbox, outbox

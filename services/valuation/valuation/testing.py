@@ -6,14 +6,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
 from contracts.catalog import ExchangeTerms, ModelUpserted, SmartUpgradeTerms, SrpPoint
 from contracts.enrolment import PlanPurchased, ScheduleWindow
 from contracts.imei import luhn_check_digit
 from servicekit.clock import FixedClock
 from servicekit.principal import Principal, sign_principal
 from servicekit.settings import DEV_INTERNAL_SECRET
-from sqlalchemy import select
-
 from valuation.db.tables import outbox
 from valuation.events import inbound
 
@@ -66,7 +67,7 @@ def plan_purchased(plan_id: str, account: str, device: str, invoice: date = date
 
 @dataclass
 class Service:
-    app: object
+    app: FastAPI
     http: httpx.AsyncClient
     clock: FixedClock
 

@@ -3,7 +3,6 @@
 import asyncio
 
 from servicekit.app import run_workers_forever
-
 from valuation.main import create_app
 
 if __name__ == "__main__":

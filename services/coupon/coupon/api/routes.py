@@ -4,15 +4,15 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+
+from coupon.api.schemas import CouponOut, CouponPage, LedgerEntryOut, LedgerPage, RedemptionBody, RedemptionOut, Restrictions
+from coupon.domain.coupon import Eligibility
+from coupon.service import access, queries, redeeming
 from servicekit.clock import ClockDep
 from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from servicekit.principal import CustomerDep, SignedInDep
 from servicekit.problems import Problem
-
-from coupon.api.schemas import CouponOut, CouponPage, LedgerEntryOut, LedgerPage, RedemptionBody, RedemptionOut, Restrictions
-from coupon.domain.coupon import Eligibility
-from coupon.service import access, queries, redeeming
 
 router = APIRouter(prefix="/api/v1", tags=["coupons"])
 

@@ -2,9 +2,8 @@
 
 from pathlib import Path
 
-from servicekit.migrations import upgrade
-
 from coupon.config import Settings
+from servicekit.migrations import upgrade
 
 
 def main() -> None:

@@ -1,13 +1,19 @@
 """Coupons and redemptions in and out of the database; every state change is a conditional UPDATE."""
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import CursorResult, Result, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coupon.db.tables import coupons, redemptions
 from coupon.domain.coupon import ACTIVE, EXPIRED, REDEEMED, VOID, Coupon, Redemption
+
+
+def _changed_one_row(result: Result[Any]) -> bool:
+    """Whether a conditional UPDATE or INSERT took effect (rowcount is on the cursor result of DML)."""
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def _coupon(row) -> Coupon:  # type: ignore[no-untyped-def]
@@ -35,7 +41,7 @@ async def insert_once(session: AsyncSession, coupon: Coupon, now: datetime) -> b
     make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = {field: getattr(coupon, field) for field in Coupon.__dataclass_fields__} | {"updated_at": now}
     result = await session.execute(make_insert(coupons).values(**values).on_conflict_do_nothing(index_elements=["exchange_id"]))
-    return result.rowcount == 1
+    return _changed_one_row(result)
 
 
 async def by_code(session: AsyncSession, code: str) -> Coupon | None:
@@ -70,7 +76,7 @@ async def claim_for_order(session: AsyncSession, coupon_id: str, now: datetime) 
         .where(coupons.c.id == coupon_id, coupons.c.status == ACTIVE, coupons.c.expires_at > now)
         .values(status=REDEEMED, updated_at=now)
     )
-    return result.rowcount == 1
+    return _changed_one_row(result)
 
 
 async def add_redemption(session: AsyncSession, redemption: Redemption) -> None:
@@ -96,7 +102,7 @@ async def release(session: AsyncSession, redemption_id: str, actor: str, now: da
         .where(redemptions.c.id == redemption_id, redemptions.c.released_at.is_(None))
         .values(released_at=now, released_by=actor, live_coupon_id=None)
     )
-    return result.rowcount == 1
+    return _changed_one_row(result)
 
 
 
@@ -104,7 +110,7 @@ async def void(session: AsyncSession, coupon_id: str, from_status: str, reason: 
     result = await session.execute(
         update(coupons).where(coupons.c.id == coupon_id, coupons.c.status == from_status).values(status=VOID, void_reason=reason, updated_at=now)
     )
-    return result.rowcount == 1
+    return _changed_one_row(result)
 
 
 async def due_for_expiry(session: AsyncSession, now: datetime, limit: int) -> list[Coupon]:
@@ -119,7 +125,7 @@ async def expire(session: AsyncSession, coupon_id: str, now: datetime) -> bool:
         .where(coupons.c.id == coupon_id, coupons.c.status == ACTIVE, coupons.c.expires_at <= now)
         .values(status=EXPIRED, updated_at=now)
     )
-    return result.rowcount == 1
+    return _changed_one_row(result)
 
 
 async def live_redemptions(session: AsyncSession, coupon_ids: list[str]) -> dict[str, Redemption]:
@@ -137,7 +143,7 @@ async def reopen_unless_exchange_cancelled(session: AsyncSession, coupon_id: str
         .where(coupons.c.id == coupon_id, coupons.c.status == REDEEMED, coupons.c.exchange_cancelled_reason.is_(None))
         .values(status=ACTIVE, expires_at=expires_at, updated_at=now)
     )
-    return result.rowcount == 1
+    return _changed_one_row(result)
 
 
 async def note_exchange_cancelled_while_held(session: AsyncSession, coupon_id: str, reason: str, now: datetime) -> bool:
@@ -145,4 +151,4 @@ async def note_exchange_cancelled_while_held(session: AsyncSession, coupon_id: s
     result = await session.execute(
         update(coupons).where(coupons.c.id == coupon_id, coupons.c.status == REDEEMED).values(exchange_cancelled_reason=reason, updated_at=now)
     )
-    return result.rowcount == 1
+    return _changed_one_row(result)

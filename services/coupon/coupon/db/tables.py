@@ -1,9 +1,10 @@
 """The coupon service's tables: coupons, redemptions, the ledger, a catalog read model, outbox and inbox."""
 
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
+
 from eventing.tables import add_inbox, add_outbox
 from servicekit.idempotency import add_idempotency_keys
 from servicekit.types import UtcDateTime
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 

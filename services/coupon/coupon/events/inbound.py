@@ -1,13 +1,13 @@
 """The events the coupon service consumes: catalog models, and accepted and cancelled exchanges."""
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from contracts.catalog import ModelUpserted
 from contracts.valuation import ExchangeAccepted, ExchangeCancelled
+from coupon.service import issuing
 from eventing.consumer import Subscription
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from coupon.service import issuing
 
 
 def subscriptions(outbox: Outbox, clock: Clock, validity_days: int) -> dict[str, Subscription]:

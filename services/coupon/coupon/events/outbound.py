@@ -3,7 +3,6 @@
 from datetime import datetime
 
 from contracts.coupon import CouponExpired, CouponIssued, CouponRedeemed, CouponReleased, CouponVoided
-
 from coupon.domain.coupon import Coupon, Redemption
 
 

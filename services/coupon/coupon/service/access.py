@@ -1,12 +1,12 @@
 """Who may see and use a coupon. Anyone else is told it does not exist (404), never 403."""
 
-from servicekit.principal import Principal
-from servicekit.problems import Problem
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coupon.db import repository
 from coupon.domain.code import normalise
 from coupon.domain.coupon import Coupon
+from servicekit.principal import Principal
+from servicekit.problems import Problem
 
 REDEEMING_PARTNERS = ("checkout", "retailer")
 

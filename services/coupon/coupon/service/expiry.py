@@ -7,12 +7,11 @@ may run in several replicas at once because each coupon is expired by a conditio
 import asyncio
 import logging
 
+from coupon.db import ledger, repository
+from coupon.events import outbound
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
 from servicekit.db import Database
-
-from coupon.db import ledger, repository
-from coupon.events import outbound
 
 log = logging.getLogger("coupon.expiry")
 
@@ -35,10 +34,15 @@ async def expire_due(db: Database, outbox: Outbox, clock: Clock, batch_size: int
             return expired
 
 
-async def sweep_forever(db: Database, outbox: Outbox, clock: Clock, interval_seconds: float) -> None:
+class ExpirySweep:
     """The scheduled worker: sweep, then wait for the next round."""
-    while True:
-        count = await expire_due(db, outbox, clock)
-        if count:
-            log.info("expired coupons", extra={"count": count})
-        await asyncio.sleep(interval_seconds)
+
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock, interval_seconds: float) -> None:
+        self.db, self.outbox, self.clock, self.interval_seconds = db, outbox, clock, interval_seconds
+
+    async def run(self) -> None:
+        while True:
+            count = await expire_due(self.db, self.outbox, self.clock)
+            if count:
+                log.info("expired coupons", extra={"count": count})
+            await asyncio.sleep(self.interval_seconds)

@@ -7,16 +7,16 @@ events and the inbox record commit together.
 import logging
 from datetime import datetime
 
-from contracts.catalog import ModelUpserted
-from contracts.valuation import ExchangeAccepted, ExchangeCancelled
-from eventing.outbox import Outbox
-from servicekit.ids import new_id
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.catalog import ModelUpserted
+from contracts.valuation import ExchangeAccepted, ExchangeCancelled
 from coupon.db import catalog, ledger, repository
 from coupon.domain.code import new_code
 from coupon.domain.coupon import ACTIVE, REDEEMED, Coupon, expiry_of
 from coupon.events import outbound
+from eventing.outbox import Outbox
+from servicekit.ids import new_id
 
 log = logging.getLogger("coupon.issuing")
 

@@ -2,11 +2,10 @@
 
 from datetime import datetime
 
-from servicekit.db import Database
-
 from coupon.db import ledger, repository
 from coupon.db.ledger import LedgerEntry
 from coupon.domain.coupon import Coupon, Redemption
+from servicekit.db import Database
 
 
 async def coupons_of(db: Database, account_id: str, before: tuple[datetime, str] | None, limit: int) -> list[tuple[Coupon, Redemption | None]]:

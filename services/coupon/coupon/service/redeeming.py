@@ -3,10 +3,6 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eventing.outbox import Outbox
-from servicekit.clock import Clock
-from servicekit.ids import new_id
-from servicekit.problems import Problem
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +19,10 @@ from coupon.domain.coupon import (
     expiry_after_release,
 )
 from coupon.events import outbound
+from eventing.outbox import Outbox
+from servicekit.clock import Clock
+from servicekit.ids import new_id
+from servicekit.problems import Problem
 
 
 @dataclass(frozen=True)

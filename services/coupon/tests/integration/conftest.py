@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from coupon.config import Settings
 from coupon.main import create_app
 from coupon.testing import ACCEPTED_AT, CATALOG, MIGRATIONS, Harness, model_upserted

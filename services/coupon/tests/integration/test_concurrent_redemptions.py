@@ -2,9 +2,10 @@
 
 import asyncio
 
+from sqlalchemy import func, select
+
 from coupon.db.tables import redemptions
 from coupon.testing import OWNER, Harness, headers
-from sqlalchemy import func, select
 
 
 async def test_fifty_orders_racing_for_one_coupon_leave_one_winner_and_forty_nine_refusals(harness: Harness) -> None:

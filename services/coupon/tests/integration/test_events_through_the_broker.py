@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import func, select
+
 from contracts.base import Event
 from contracts.catalog import TOPIC as CATALOG_TOPIC
 from contracts.coupon import TOPIC as COUPON_TOPIC
@@ -20,7 +22,6 @@ from coupon.testing import exchange_accepted, model_upserted
 from eventing.envelope import Envelope
 from eventing.kafka import KafkaSettings, ensure_topics
 from eventing.testing import running_broker
-from sqlalchemy import func, select
 
 DEADLINE_SECONDS = 40
 

@@ -1,6 +1,7 @@
 """Spending a coupon on an order: who may, on what, how much, and what a repeat gets back."""
 
 import pytest
+
 from coupon.testing import CHECKOUT, LOGISTICS, OWNER, RETAILER, STRANGER, Harness, headers, phone_line
 
 

@@ -1,6 +1,7 @@
 """A coupon is visible only to its owner, ops and the checkout; everyone else gets 404."""
 
 import pytest
+
 from coupon.testing import CHECKOUT, LOGISTICS, OPS, OWNER, RETAILER, STRANGER, Harness, headers
 
 

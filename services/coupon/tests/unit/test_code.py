@@ -2,9 +2,10 @@
 
 import re
 
-from coupon.domain.code import ALPHABET, BITS, new_code, normalise
 from hypothesis import given
 from hypothesis import strategies as st
+
+from coupon.domain.code import ALPHABET, BITS, new_code, normalise
 from servicekit.logging import redact
 
 CANONICAL = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")

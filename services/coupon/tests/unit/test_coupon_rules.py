@@ -3,6 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from coupon.domain.coupon import (
     CatalogEntry,
     Coupon,
@@ -15,8 +18,6 @@ from coupon.domain.coupon import (
     expiry_after_release,
     expiry_of,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 ISSUED = datetime(2021, 3, 1, 6, 30, tzinfo=UTC)
 MI_REDMI_PHONES = Eligibility.of(["Mi", "Redmi"], ["smartphone"])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from servicekit.clock import FixedClock
 from servicekit.migrations import upgrade
 from servicekit.testing import backends, scratch_database

@@ -18,9 +18,9 @@ from valuation.main import create_app
 from valuation.testing import FLAWLESS, NOON_IN_INDIA, OPS, PHONE, customer, imei, model_upserted, plan_purchased
 
 
-async def eventually(check, timeout: float = 20.0):  # type: ignore[no-untyped-def]
+async def eventually(check, within: float = 20.0):  # type: ignore[no-untyped-def]
     """Poll `check()` until it returns something truthy, or fail at the deadline."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         result = await check()
         if result:
@@ -56,7 +56,7 @@ async def publish(producer: AIOKafkaProducer, event: Event) -> None:
 
 
 async def test_events_feed_the_read_models_and_the_exchange_lifecycle_is_published(wired):
-    app, http, producer, listener = wired
+    _, http, producer, listener = wired
     await publish(producer, model_upserted())
     await publish(producer, plan_purchased("pln_1", "acc-1", imei(2)))
     assert (await http.put(f"/api/v1/market-prices/{PHONE}", json={"price_paise": 500_000}, headers=OPS)).status_code == 201

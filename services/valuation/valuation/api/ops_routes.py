@@ -3,9 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
+
 from servicekit.clock import ClockDep
 from servicekit.principal import OpsDep
-
 from valuation.api.schemas import BlockBody, BlockOut, MarketPriceBody, MarketPriceOut
 from valuation.service import ops
 

@@ -4,12 +4,12 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
+
 from servicekit.clock import ClockDep
 from servicekit.idempotency import IdempotencyDep
 from servicekit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
 from servicekit.principal import CustomerDep, Principal, SignedInDep, require_partner
 from servicekit.problems import Problem
-
 from valuation.api.schemas import ExchangeOut, ExchangePage, HandoverBody, HandoverOut, QuoteBody, QuoteOut
 from valuation.api.views import exchange_out, quote_out
 from valuation.db import repository

@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Any
 
 from servicekit.principal import Principal
-
 from valuation.api.schemas import ExchangeOut, QuoteOut
 from valuation.service.quotes import quote_status
 

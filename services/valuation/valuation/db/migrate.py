@@ -3,7 +3,6 @@
 from pathlib import Path
 
 from servicekit.migrations import upgrade
-
 from valuation.config import Settings
 
 

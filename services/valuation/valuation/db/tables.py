@@ -1,9 +1,10 @@
 """Valuation's tables: read models, prices, blocklist, quotes, exchanges, inspections, outbox/inbox, idempotency."""
 
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text
+
 from eventing.tables import add_inbox, add_outbox
 from servicekit.idempotency import add_idempotency_keys
 from servicekit.types import UtcDateTime
-from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 

@@ -2,12 +2,12 @@
 
 from datetime import UTC, datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from contracts import catalog, coupon, enrolment
 from eventing.consumer import Subscription
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from valuation.db import repository
 from valuation.domain.exchange import after_coupon
 from valuation.events.outbound import exchange_cancelled
@@ -74,18 +74,23 @@ class CouponProgress:
             await repository.move_exchange(session, exchange.id, exchange.status, self.clock.now(), **values)
 
 
+def _on(contract: type, handler) -> Subscription:  # type: ignore[no-untyped-def]
+    """A subscription whose handler takes the contract's own type (the consumer validates it as `contract`)."""
+    return Subscription(contract, handler)
+
+
 def subscriptions(outbox: Outbox, clock: Clock) -> dict[str, Subscription]:
     """Every event type valuation consumes; CouponVoided needs nothing (the exchange was already cancelled)."""
     progress = CouponProgress(outbox, clock)
     wanted = [
-        Subscription(catalog.ModelUpserted, on_model_upserted),
-        Subscription(enrolment.PlanPurchased, on_plan_purchased),
-        Subscription(enrolment.PlanCancelled, plan_closer("cancelled")),
-        Subscription(enrolment.PlanRedeemed, plan_closer("redeemed")),
-        Subscription(enrolment.PlanLapsed, plan_closer("lapsed")),
-        Subscription(coupon.CouponIssued, progress.issued),
-        Subscription(coupon.CouponRedeemed, progress.redeemed),
-        Subscription(coupon.CouponReleased, progress.released),
-        Subscription(coupon.CouponExpired, progress.expired),
+        _on(catalog.ModelUpserted, on_model_upserted),
+        _on(enrolment.PlanPurchased, on_plan_purchased),
+        _on(enrolment.PlanCancelled, plan_closer("cancelled")),
+        _on(enrolment.PlanRedeemed, plan_closer("redeemed")),
+        _on(enrolment.PlanLapsed, plan_closer("lapsed")),
+        _on(coupon.CouponIssued, progress.issued),
+        _on(coupon.CouponRedeemed, progress.redeemed),
+        _on(coupon.CouponReleased, progress.released),
+        _on(coupon.CouponExpired, progress.expired),
     ]
     return {sub.contract.TYPE: sub for sub in wanted}

@@ -1,8 +1,8 @@
 """The built-in pricing engine: the market price table ops manage (the embedded default)."""
 
-from servicekit.db import Database
 from sqlalchemy import select
 
+from servicekit.db import Database
 from valuation.db.tables import market_prices
 from valuation.pricing import PricingUnavailable
 

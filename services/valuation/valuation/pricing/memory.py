@@ -3,9 +3,9 @@
 from datetime import datetime
 from typing import Protocol
 
-from servicekit.db import Database
 from sqlalchemy import delete, insert, select
 
+from servicekit.db import Database
 from valuation.db.tables import partner_prices
 
 

@@ -12,8 +12,8 @@ import random
 from datetime import timedelta
 
 import httpx
-from servicekit.clock import Clock
 
+from servicekit.clock import Clock
 from valuation.pricing import PricingUnavailable
 from valuation.pricing.breaker import CircuitBreaker
 from valuation.pricing.memory import PriceMemory

@@ -3,10 +3,10 @@
 import json
 from pathlib import Path
 
-from servicekit.clock import Clock
-from servicekit.db import Database
 from sqlalchemy import func, insert, select
 
+from servicekit.clock import Clock
+from servicekit.db import Database
 from valuation.db.tables import market_prices
 
 SEED_FILE = Path(__file__).parent / "market_prices.json"

@@ -1,13 +1,13 @@
 """Accepting a quote into an exchange, and the customer's cancel. Each use case is one transaction."""
 
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
 from servicekit.ids import new_id
 from servicekit.principal import Principal
 from servicekit.problems import Problem
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from valuation.db import repository
 from valuation.domain.exchange import CANCELLABLE
 from valuation.events.outbound import exchange_accepted, exchange_cancelled

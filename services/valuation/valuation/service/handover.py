@@ -1,13 +1,13 @@
 """The handover at delivery: a partner inspects the old phone and the exchange completes or is revoked."""
 
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
 from servicekit.ids import new_id
 from servicekit.principal import Principal
 from servicekit.problems import Problem
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from valuation.db import repository
 from valuation.db.tables import inspections
 from valuation.domain.condition import Condition

@@ -1,12 +1,12 @@
 """Ops tools: the IMEI blocklist and the built-in engine's market prices."""
 
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from contracts.imei import is_valid_imei
 from servicekit.clock import Clock
 from servicekit.principal import Principal
 from servicekit.problems import Problem
-from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from valuation.db.tables import blocklist, market_prices
 
 
@@ -22,7 +22,7 @@ async def block(session: AsyncSession, clock: Clock, ops: Principal, imei: str, 
 
 async def unblock(session: AsyncSession, imei: str) -> None:
     result = await session.execute(delete(blocklist).where(blocklist.c.imei == imei))
-    if result.rowcount == 0:
+    if result.rowcount == 0:  # type: ignore[attr-defined]
         raise Problem(404, "not_found", "This IMEI is not on the blocklist.")
 
 

@@ -3,13 +3,13 @@
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from contracts.imei import is_valid_imei, tac_of
 from servicekit.clock import Clock
 from servicekit.db import Database
 from servicekit.ids import new_id
 from servicekit.problems import Problem
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from valuation.db import repository
 from valuation.domain.condition import Condition
 from valuation.domain.pricing import Assured, DeviceNotEligible, Offer, check_eligible, make_offer, window_on

@@ -1,6 +1,7 @@
 """Alembic environment for the valuation's own migration history."""
 
 from alembic import context
+
 from servicekit.migrations import run_env
 from valuation.db.tables import metadata
 
