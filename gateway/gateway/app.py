@@ -43,9 +43,10 @@ class Gateway:
         self.settings = settings or Settings()
         self.upstreams = self.settings.upstreams()
         window = self.settings.signature_tolerance_seconds
-        replays = RedisReplayGuard(self.settings.redis_url, window) if self.settings.redis_url else MemoryReplayGuard(window)
+        redis_url, prefix = self.settings.redis_url, self.settings.redis_prefix
+        replays = RedisReplayGuard(redis_url, window, prefix) if redis_url else MemoryReplayGuard(window)
         self.auth = Authenticator(self.settings, load_partners(self.settings.partners_file), replays)
-        self.limiter: Limiter = RedisLimiter(self.settings.redis_url) if self.settings.redis_url else MemoryLimiter()
+        self.limiter: Limiter = RedisLimiter(redis_url, prefix + "rl:") if redis_url else MemoryLimiter()
         self.limits = {kind: Limit(*self.settings.limit(kind)) for kind in ("anonymous", "customer", "ops", "partner", "coupon_lookup")}
         self.cors = Cors(self.settings)
         self.openapi = OpenApiDocument(self.upstreams, self.settings.openapi_refresh_seconds)

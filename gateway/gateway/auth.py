@@ -28,7 +28,9 @@ class Authenticator:
         self.replays = replay_guard
         self._tokens: dict[str, tuple[Principal, float]] = {}
         # Production: keys from the account service's JWKS, cached; an unknown kid triggers a refetch.
-        self.jwks = jwt.PyJWKClient(settings.jwks_url, cache_keys=True, lifespan=3600, timeout=5) if settings.jwks_url else None
+        self.jwks = jwt.PyJWKClient(
+            settings.jwks_url, cache_keys=True, lifespan=3600, timeout=5, cooldown_duration=settings.jwks_refetch_cooldown_seconds
+        ) if settings.jwks_url else None
 
     async def customer(self, token: str) -> Principal:
         """A customer or ops principal from a bearer token (iss, aud, exp checked; algorithms fixed)."""

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     jwt_algorithms: list[str] = Field(["HS256"], validation_alias="JWT_ALGORITHMS")
     jwt_secret: str = Field(DEV_TOKEN_SECRET, validation_alias="JWT_SECRET")
     jwks_url: str | None = Field(None, validation_alias="JWKS_URL")
+    # An unknown kid refetches the key set, but not more often than this (tokens with made-up kids are cheap).
+    jwks_refetch_cooldown_seconds: float = Field(10.0, validation_alias="JWKS_REFETCH_COOLDOWN_SECONDS")
 
     partners_file: Path = Field(Path("deploy/local/partners.json"), validation_alias="PARTNERS_FILE")
     signature_tolerance_seconds: int = Field(300, validation_alias="SIGNATURE_TOLERANCE_SECONDS")
@@ -39,6 +41,7 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(16 * 1024, validation_alias="MAX_HEADER_BYTES")
     max_query_bytes: int = Field(4 * 1024, validation_alias="MAX_QUERY_BYTES")
     redis_url: str | None = Field(None, validation_alias="REDIS_URL")
+    redis_prefix: str = Field("gw:", validation_alias="REDIS_PREFIX")
 
     # Token buckets, "<requests per second>/<burst>", per principal (anonymous: per client address).
     rate_anonymous: str = Field("20/40", validation_alias="RATE_ANONYMOUS")

@@ -23,11 +23,14 @@ class MemoryReplayGuard:
 
 
 class RedisReplayGuard:
-    def __init__(self, url: str, window_seconds: int) -> None:
+    """Signatures seen by any gateway replica, kept in Redis for twice the tolerance window."""
+
+    def __init__(self, url: str, window_seconds: int, prefix: str = "gw:") -> None:
         import redis.asyncio as redis
 
         self.redis = redis.from_url(url)
         self.window = window_seconds
+        self.prefix = prefix + "sig:"
 
     async def first_use(self, signature_hex: str) -> bool:
-        return bool(await self.redis.set(f"gw:sig:{signature_hex}", b"1", nx=True, ex=2 * self.window))
+        return bool(await self.redis.set(self.prefix + signature_hex, b"1", nx=True, ex=2 * self.window))

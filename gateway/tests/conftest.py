@@ -37,15 +37,25 @@ async def upstream_port():
     await runner.cleanup()
 
 
-@pytest.fixture
-async def gateway(upstream_port, tmp_path: Path):
+def gateway_settings(upstream_port: int, tmp_path: Path, **overrides) -> Settings:  # type: ignore[no-untyped-def]
+    """Catalog, valuation and coupon routed to the echo upstream; enrolment to a port nobody listens on."""
     partners = tmp_path / "partners.json"
     partners.write_text(json.dumps(PARTNERS))
-    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens here
-    settings = Settings(
-        catalog_url=f"http://127.0.0.1:{upstream_port}", enrolment_url=dead, valuation_url=f"http://127.0.0.1:{upstream_port}",
-        coupon_url=f"http://127.0.0.1:{upstream_port}", partners_file=partners, upstream_timeout_seconds=1.0,
-    )
+    dead = f"http://127.0.0.1:{free_port()}"
+    echo = f"http://127.0.0.1:{upstream_port}"
+    values = {"catalog_url": echo, "enrolment_url": dead, "valuation_url": echo, "coupon_url": echo, "partners_file": partners, "upstream_timeout_seconds": 1.0}
+    return Settings(**(values | overrides))
+
+
+@pytest.fixture
+def settings_overrides() -> dict:
+    """Tests override gateway settings by redefining this fixture."""
+    return {}
+
+
+@pytest.fixture
+async def gateway(upstream_port, tmp_path: Path, settings_overrides):
+    settings = gateway_settings(upstream_port, tmp_path, **settings_overrides)
     app = Gateway(settings)
     await app.start()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
