@@ -20,7 +20,8 @@ def stack(tmp_path_factory) -> Stack:
         broker_port=free_port(),
         service_ports={name: free_port() for name in SERVICES},
         # Short group sessions: a consumer joining the broker waits about half of this.
-        extra_env={"KAFKA_SESSION_TIMEOUT_MS": "6000", "RELAY_POLL_SECONDS": "0.2"},
+        extra_env={"KAFKA_SESSION_TIMEOUT_MS": "6000", "RELAY_POLL_SECONDS": "0.2", "RATE_CUSTOMER": "500/1000", "RATE_PARTNER": "500/1000",
+                   "RATE_OPS": "500/1000", "RATE_ANONYMOUS": "500/1000", "RATE_COUPON_LOOKUP": "500/1000"},
     )
     for name in SERVICES:
         os.environ.pop(f"{name.upper()}_DATABASE_URL", None)
