@@ -57,7 +57,9 @@ async def identify_device(imei: Annotated[str, Path(max_length=32)], request: Re
     return DeviceOut(tac=tac_of(imei), model=ModelOut.of(model, clock.today()))
 
 
-@router.put("/models/{model_id}", response_model=ModelOut, summary="Create or replace a model (ops)")
+@router.put(
+    "/models/{model_id}", response_model=ModelOut, responses={201: {"model": ModelOut, "description": "Created"}}, summary="Create or replace a model (ops)"
+)
 async def put_model(model_id: ModelId, body: ModelBody, request: Request, response: Response, clock: ClockDep, _: OpsDep) -> ModelOut:
     model = body.to_model(model_id)
     async with request.app.state.db.transaction() as session:

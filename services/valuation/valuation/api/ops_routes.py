@@ -14,7 +14,10 @@ router = APIRouter(prefix="/api/v1", tags=["valuation ops"])
 ModelId = Annotated[str, Path(max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 
 
-@router.post("/blocklist", response_model=BlockOut, status_code=201, summary="Block a lost or stolen IMEI (ops)")
+@router.post(
+    "/blocklist", response_model=BlockOut, status_code=201, responses={200: {"model": BlockOut, "description": "Already blocked; reason updated"}},
+    summary="Block a lost or stolen IMEI (ops)",
+)
 async def block(body: BlockBody, request: Request, response: Response, clock: ClockDep, principal: OpsDep) -> BlockOut:
     async with request.app.state.db.transaction() as session:
         row, created = await ops.block(session, clock, principal, body.imei, body.reason)
@@ -29,7 +32,10 @@ async def unblock(imei: Annotated[str, Path(max_length=32)], request: Request, _
     return Response(status_code=204)
 
 
-@router.put("/market-prices/{model_id}", response_model=MarketPriceOut, summary="Set a model's market price (ops, built-in engine)")
+@router.put(
+    "/market-prices/{model_id}", response_model=MarketPriceOut, responses={201: {"model": MarketPriceOut, "description": "Created"}},
+    summary="Set a model's market price (ops, built-in engine)",
+)
 async def put_market_price(
     model_id: ModelId, body: MarketPriceBody, request: Request, response: Response, clock: ClockDep, principal: OpsDep
 ) -> MarketPriceOut:
