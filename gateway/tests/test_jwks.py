@@ -74,7 +74,7 @@ async def test_unknown_keys_wrong_algorithms_and_expired_tokens_are_refused(gate
     PUBLISHED["kids"] = ["k1", "e1"]
     assert await status(gateway, token("k9")) == 401
     assert await status(gateway, token("k1", "RS512")) == 401
-    public_pem_as_secret = jwt.encode({"sub": "acc-7", "iss": ISSUER, "aud": "smartupgrade-api", "exp": int(time.time()) + 300}, "k1-secret", algorithm="HS256", headers={"kid": "k1"})
+    public_pem_as_secret = jwt.encode({"sub": "acc-7", "iss": ISSUER, "aud": "smartupgrade-api", "exp": int(time.time()) + 300}, "k1-secret-padded-to-32-bytes-or-more", algorithm="HS256", headers={"kid": "k1"})
     assert await status(gateway, public_pem_as_secret) == 401
     assert await status(gateway, token("k1", exp=int(time.time()) - 5)) == 401
 

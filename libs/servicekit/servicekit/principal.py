@@ -53,11 +53,11 @@ class Principal:
 ANONYMOUS = Principal("anonymous")
 
 
-def sign_principal(principal: Principal, secret: str, now: float | None = None) -> str:
-    """The token the gateway forwards; valid for LIFETIME_SECONDS."""
+def sign_principal(principal: Principal, secret: str, now: float | None = None, lifetime_seconds: int = LIFETIME_SECONDS) -> str:
+    """The token the gateway forwards; valid for LIFETIME_SECONDS (tests sign longer-lived ones)."""
     issued = int(now if now is not None else time.time())
     claims = {k: v for k, v in asdict(principal).items() if v is not None}
-    claims |= {"iss": _ISSUER, "aud": _AUDIENCE, "iat": issued, "exp": issued + LIFETIME_SECONDS}
+    claims |= {"iss": _ISSUER, "aud": _AUDIENCE, "iat": issued, "exp": issued + lifetime_seconds}
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 

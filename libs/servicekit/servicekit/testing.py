@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 POSTGRES_ENV = "TEST_POSTGRES_URL"
+TEST_TOKEN_SECONDS = 3600
 
 
 def backends() -> list:
@@ -53,8 +54,11 @@ async def scratch_database(backend: str, directory: Path) -> AsyncIterator[str]:
 
 
 def principal_headers(kind: str, subject: str | None = None, partner_kind: str | None = None, store_id: str | None = None) -> dict[str, str]:
-    """Headers that make a request arrive as the gateway would forward it for this principal."""
+    """Headers that make a request arrive as the gateway would forward it for this principal.
+
+    Signed for an hour rather than the gateway's 60 s, so headers built once per module outlive a long suite.
+    """
     from servicekit.principal import Principal, sign_principal
     from servicekit.settings import DEV_INTERNAL_SECRET
 
-    return {"x-principal": sign_principal(Principal(kind, subject, partner_kind, store_id), DEV_INTERNAL_SECRET)}  # type: ignore[arg-type]
+    return {"x-principal": sign_principal(Principal(kind, subject, partner_kind, store_id), DEV_INTERNAL_SECRET, lifetime_seconds=TEST_TOKEN_SECONDS)}  # type: ignore[arg-type]

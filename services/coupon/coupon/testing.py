@@ -15,6 +15,7 @@ from eventing.envelope import Envelope
 from servicekit.clock import FixedClock
 from servicekit.principal import Principal, sign_principal
 from servicekit.settings import DEV_INTERNAL_SECRET
+from servicekit.testing import TEST_TOKEN_SECONDS
 
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 ACCEPTED_AT = datetime(2021, 3, 1, 6, 30, tzinfo=UTC)
@@ -38,7 +39,7 @@ CATALOG = {
 
 
 def headers(principal: Principal, **extra: str) -> dict[str, str]:
-    return {"x-principal": sign_principal(principal, DEV_INTERNAL_SECRET), **extra}
+    return {"x-principal": sign_principal(principal, DEV_INTERNAL_SECRET, lifetime_seconds=TEST_TOKEN_SECONDS), **extra}
 
 
 def model_upserted(model_id: str, brand: str, category: str) -> ModelUpserted:

@@ -15,6 +15,7 @@ from contracts.imei import luhn_check_digit
 from servicekit.clock import FixedClock
 from servicekit.principal import Principal, sign_principal
 from servicekit.settings import DEV_INTERNAL_SECRET
+from servicekit.testing import TEST_TOKEN_SECONDS
 from valuation.db.tables import outbox
 from valuation.events import inbound
 
@@ -31,7 +32,7 @@ def imei(serial: int, tac: str = "35000001") -> str:
 
 
 def as_header(principal: Principal) -> dict[str, str]:
-    return {"x-principal": sign_principal(principal, DEV_INTERNAL_SECRET)}
+    return {"x-principal": sign_principal(principal, DEV_INTERNAL_SECRET, lifetime_seconds=TEST_TOKEN_SECONDS)}
 
 
 def customer(account: str) -> dict[str, str]:
