@@ -1,5 +1,7 @@
 """Header rules for forwarding: what never goes upstream, what never comes back."""
 
+from collections.abc import Iterable
+
 # Hop-by-hop headers (RFC 9110 §7.6.1) and those the gateway sets itself.
 HOP_BY_HOP = {
     b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer",
@@ -23,6 +25,6 @@ def upstream_headers(client_headers: list[tuple[bytes, bytes]]) -> dict[str, str
 _NOT_RETURNED = (HOP_BY_HOP - {b"content-length"}) | {b"server", b"date"}
 
 
-def downstream_headers(upstream: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+def downstream_headers(upstream: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """The service's response headers minus hop-by-hop ones (Content-Length stays: bodies pass as they are)."""
     return [(name, value) for name, value in upstream if name.lower() not in _NOT_RETURNED]

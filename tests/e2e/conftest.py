@@ -30,7 +30,7 @@ def stack(tmp_path_factory) -> Stack:
     logs.mkdir()
     processes = []
     for name, command in stack.commands().items():
-        log = open(logs / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        log = open(logs / f"{name}.log", "wb")
         processes.append(subprocess.Popen(command, env=stack.env(), stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[2]))
     try:
         wait_until_healthy(stack)
@@ -71,3 +71,8 @@ def poll(check, timeout: float = 30.0, interval: float = 0.2):  # type: ignore[n
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout}s; last: {result!r}")
         time.sleep(interval)
+
+
+def pytest_collection_modifyitems(items) -> None:  # type: ignore[no-untyped-def]
+    """Tests marked `runs_last` (the schema fuzz writes as ops, even over seeded models) run after the rest."""
+    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)

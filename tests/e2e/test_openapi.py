@@ -1,8 +1,8 @@
 """The merged OpenAPI document partners read, and a schema-driven fuzz of the API through the gateway."""
 
 import importlib
-import json
 
+import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -72,6 +72,7 @@ def sessions() -> dict[str, requests.Session]:
     return made
 
 
+@pytest.mark.runs_last
 def test_no_principal_gets_a_server_error_or_a_response_outside_the_schema(api, stack) -> None:
     schema = schemathesis.openapi.from_dict(merged_document(api))
     base_url = f"http://127.0.0.1:{stack.gateway_port}"

@@ -1,5 +1,6 @@
 """The CloudEvents 1.0 JSON envelope every event travels in."""
 
+import builtins
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +49,6 @@ class Envelope(BaseModel):
         """Type and aggregate id as headers too, so routers and tools need not parse the body."""
         return [("ce_type", self.type.encode()), ("ce_id", self.id.encode()), ("ce_subject", self.subject.encode())]
 
-    def open(self, event_class: type[Event]) -> Event:
+    def open(self, event_class: builtins.type[Event]) -> Event:
         """The contract event inside, validated against its schema."""
         return event_class.model_validate(self.data)

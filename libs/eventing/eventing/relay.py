@@ -163,7 +163,7 @@ class OutboxRelay:
                 .where(self.table.c.topic == self.topic, self.table.c.created_at >= since, self.table.c.published_at.is_not(None))
                 .values(published_at=None)
             )
-        log.info("broker has no record of our topic; republishing retained events", extra={"count": result.rowcount})
+        log.info("broker has no record of our topic; republishing retained events", extra={"count": getattr(result, "rowcount", None)})
         self.wake()
         return True
 

@@ -1,6 +1,7 @@
 """Enrolment settings."""
 
 from pydantic import Field
+
 from servicekit.settings import ServiceSettings
 
 

@@ -7,19 +7,19 @@ service's exchange events.
 import asyncio
 import logging
 
-from contracts.enrolment import TOPIC
-from eventing.consumer import InboxConsumer
-from eventing.outbox import Outbox
-from eventing.relay import OutboxRelay
 from fastapi import FastAPI
-from servicekit.app import create_service_app
-from servicekit.clock import Clock
 
+from contracts.enrolment import TOPIC
 from enrolment.api.routes import router
 from enrolment.config import Settings
 from enrolment.db.tables import idempotency_keys, inbox, outbox
 from enrolment.events.inbound import subscriptions
 from enrolment.service.following import lapse_due_plans
+from eventing.consumer import InboxConsumer
+from eventing.outbox import Outbox
+from eventing.relay import OutboxRelay
+from servicekit.app import create_service_app
+from servicekit.clock import Clock
 
 SERVICE = "enrolment"
 log = logging.getLogger("enrolment.sweep")

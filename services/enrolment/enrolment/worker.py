@@ -2,9 +2,8 @@
 
 import asyncio
 
-from servicekit.app import run_workers_forever
-
 from enrolment.main import create_app
+from servicekit.app import run_workers_forever
 
 if __name__ == "__main__":
     asyncio.run(run_workers_forever(create_app()))

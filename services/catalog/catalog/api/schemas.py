@@ -6,15 +6,18 @@ from pydantic import BaseModel, Field
 
 from catalog.domain.model import PhoneModel, SrpPoint
 
+# Rs 1 crore: far above any device, and inside every integer column we store money in.
+MAX_PRICE_PAISE = 1_000_000_000
+
 
 class SrpPointBody(BaseModel):
     effective_from: date
-    srp_paise: int = Field(gt=0, description="SRP in paise (Rs 9,999 = 999900)")
+    srp_paise: int = Field(gt=0, le=MAX_PRICE_PAISE, description="SRP in paise (Rs 9,999 = 999900)")
 
 
 class SmartUpgradeBody(BaseModel):
     eligible: bool
-    fee_paise: int | None = Field(None, gt=0)
+    fee_paise: int | None = Field(None, gt=0, le=MAX_PRICE_PAISE)
 
 
 class ExchangeBody(BaseModel):
@@ -26,8 +29,8 @@ class ModelBody(BaseModel):
 
     brand: str = Field(min_length=1, max_length=50)
     name: str = Field(min_length=1, max_length=200)
-    ram_gb: int | None = Field(None, ge=0)
-    storage_gb: int | None = Field(None, ge=0)
+    ram_gb: int | None = Field(None, ge=0, le=4096)
+    storage_gb: int | None = Field(None, ge=0, le=1_000_000)
     category: str = Field(min_length=1, max_length=50, examples=["smartphone"])
     launch_date: date | None = None
     srp_history: list[SrpPointBody] = Field(min_length=1)

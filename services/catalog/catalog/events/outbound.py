@@ -1,7 +1,7 @@
 """Mapping catalog models to the ModelUpserted contract."""
 
-from contracts.catalog import ExchangeTerms, ModelUpserted, SmartUpgradeTerms, SrpPoint
 from catalog.domain.model import PhoneModel
+from contracts.catalog import ExchangeTerms, ModelUpserted, SmartUpgradeTerms, SrpPoint
 
 
 def model_upserted(model: PhoneModel, current_srp_paise: int | None) -> ModelUpserted:

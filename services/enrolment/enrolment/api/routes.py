@@ -4,17 +4,17 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from servicekit.clock import ClockDep
-from servicekit.idempotency import IdempotencyDep
-from servicekit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
-from servicekit.principal import CustomerDep, Principal, SignedInDep, require_partner
-from servicekit.problems import Problem
 
 from enrolment.api.schemas import BuybackValueOut, PlanOut, PlanPage, PreviewOut, SaleBody
 from enrolment.db import repository
 from enrolment.domain.plan import buyback_value
 from enrolment.service import selling
 from enrolment.service.visibility import visible_plan
+from servicekit.clock import ClockDep
+from servicekit.idempotency import IdempotencyDep
+from servicekit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from servicekit.principal import CustomerDep, Principal, SignedInDep, require_partner
+from servicekit.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["enrolment"])
 

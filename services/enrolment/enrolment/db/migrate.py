@@ -2,9 +2,8 @@
 
 from pathlib import Path
 
-from servicekit.migrations import upgrade
-
 from enrolment.config import Settings
+from servicekit.migrations import upgrade
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

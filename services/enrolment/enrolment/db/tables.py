@@ -1,9 +1,10 @@
 """The enrolment service's tables: plans, the live-device lock, the catalog read model, outbox, inbox, idempotency."""
 
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table
+
 from eventing.tables import add_inbox, add_outbox
 from servicekit.idempotency import add_idempotency_keys
 from servicekit.types import UtcDateTime
-from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table
 
 metadata = MetaData()
 

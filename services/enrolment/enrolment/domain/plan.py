@@ -5,7 +5,6 @@ from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from contracts.imei import is_valid_imei
-
 from enrolment.domain.catalog import CatalogModel
 from enrolment.domain.schedule import BuybackSchedule, BuybackValue
 

@@ -4,15 +4,15 @@ Each handler runs in the InboxConsumer's transaction, so its effect and its outb
 together with the inbox record.
 """
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from contracts.base import Event
 from contracts.catalog import ModelUpserted
 from contracts.valuation import ExchangeAccepted, ExchangeCancelled, ExchangeCompleted
+from enrolment.service import catalog_feed, following
 from eventing.consumer import Subscription
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from enrolment.service import catalog_feed, following
 
 
 def subscriptions(outbox: Outbox, clock: Clock) -> dict[str, Subscription]:

@@ -3,7 +3,6 @@
 from datetime import date, datetime
 
 from contracts.enrolment import PlanCancelled, PlanLapsed, PlanPurchased, PlanRedeemed, ScheduleWindow
-
 from enrolment.domain.plan import Plan
 
 

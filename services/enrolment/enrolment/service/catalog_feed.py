@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from contracts.catalog import ModelUpserted
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.catalog import ModelUpserted
 from enrolment.db import repository
 from enrolment.domain.catalog import CatalogModel, SrpPoint
 

@@ -1,8 +1,7 @@
 """Turning a domain refusal into the problem+json answer SPEC §10 names for it."""
 
-from servicekit.problems import Problem
-
 from enrolment.domain.plan import Refused
+from servicekit.problems import Problem
 
 _STATUS = {"imei_already_enrolled": 409, "plan_not_cancellable": 409}
 

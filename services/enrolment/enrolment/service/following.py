@@ -7,13 +7,13 @@ writes its event to the outbox in that same transaction.
 import logging
 from datetime import datetime
 
-from eventing.outbox import Outbox
-from servicekit.clock import Clock
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrolment.db import repository
 from enrolment.domain.plan import LIVE, PlanStatus, after_exchange_cancelled
 from enrolment.events.outbound import plan_lapsed, plan_redeemed
+from eventing.outbox import Outbox
+from servicekit.clock import Clock
 
 log = logging.getLogger("enrolment.following")
 

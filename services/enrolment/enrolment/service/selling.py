@@ -2,11 +2,6 @@
 
 from datetime import date
 
-from eventing.outbox import Outbox
-from servicekit.clock import BUSINESS_TZ, Clock
-from servicekit.ids import new_id
-from servicekit.principal import Principal
-from servicekit.problems import Problem
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrolment.db import repository
@@ -15,6 +10,11 @@ from enrolment.domain.plan import Plan, PlanStatus, Refused, Sale, Terms
 from enrolment.events.outbound import plan_cancelled, plan_purchased
 from enrolment.service.errors import problem_of
 from enrolment.service.visibility import visible_plan
+from eventing.outbox import Outbox
+from servicekit.clock import BUSINESS_TZ, Clock
+from servicekit.ids import new_id
+from servicekit.principal import Principal
+from servicekit.problems import Problem
 
 
 async def preview(session: AsyncSession, model_id: str, purchase_date: date) -> Terms:

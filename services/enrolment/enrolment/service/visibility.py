@@ -1,11 +1,11 @@
 """Who may see a plan: its owner, a retailer of the store that sold it, and ops. Anyone else gets 404."""
 
-from servicekit.principal import Principal
-from servicekit.problems import Problem
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrolment.db import repository
 from enrolment.domain.plan import Plan
+from servicekit.principal import Principal
+from servicekit.problems import Problem
 
 
 def may_see(caller: Principal, plan: Plan) -> bool:

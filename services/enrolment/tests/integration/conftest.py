@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from enrolment.config import Settings
 from enrolment.db.migrate import MIGRATIONS
 from enrolment.main import create_app

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 from aiokafka import AIOKafkaConsumer
+
 from contracts.base import Event
 from contracts.enrolment import TOPIC as ENROLMENT_TOPIC
 from contracts.enrolment import PlanPurchased, PlanRedeemed

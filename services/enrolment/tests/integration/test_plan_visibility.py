@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+
 from enrolment.testing import LOGISTICS, OPS, OTHER_STORE, OWNER, RETAILER, SAME_STORE, STRANGER, as_
 
 

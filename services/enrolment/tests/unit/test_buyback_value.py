@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+
 from enrolment.domain.schedule import BuybackSchedule
 
 SCHEDULE = BuybackSchedule.for_purchase(date(2021, 1, 31), 1_000_000)

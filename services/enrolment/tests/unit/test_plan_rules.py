@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 
 import pytest
+
 from contracts.imei import luhn_check_digit
 from enrolment.domain.catalog import CatalogModel, SrpPoint
 from enrolment.domain.plan import PlanStatus, Refused, Sale, check_cancellable, sell, sold_on

@@ -4,9 +4,10 @@ from datetime import date, timedelta
 from itertools import pairwise
 
 import pytest
-from enrolment.domain.schedule import BuybackSchedule, add_months
 from hypothesis import given
 from hypothesis import strategies as st
+
+from enrolment.domain.schedule import BuybackSchedule, add_months
 
 
 def spans(schedule: BuybackSchedule) -> list[tuple[date, date, int, int]]:

@@ -111,7 +111,7 @@ class BlockOut(BaseModel):
 
 
 class MarketPriceBody(BaseModel):
-    price_paise: int = Field(gt=0, description="Flawless-condition market price in paise")
+    price_paise: int = Field(gt=0, le=1_000_000_000, description="Flawless-condition market price in paise (at most Rs 1 crore)")
 
 
 class MarketPriceOut(BaseModel):
