@@ -1,5 +1,7 @@
 """Outbox → relay → real broker → inbox-checked consumer: nothing lost, nothing applied twice."""
 
+import asyncio
+
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from contracts.catalog import ModelUpserted
@@ -104,3 +106,23 @@ async def _read_all(plumbing, topic: str, expect: int, timeout: float = 30.0) ->
         return seen
     finally:
         await consumer.stop()
+
+
+async def test_two_relays_on_one_database_publish_each_event_once_and_in_order(plumbing, sample_model) -> None:
+    if not plumbing.db.is_postgres:
+        return  # SQLite runs one relay per database file (one host); replicas are a PostgreSQL deployment
+    with running_broker(plumbing.broker_port):
+        async with plumbing.db.transaction() as session:
+            for srp in range(1, 41):
+                await plumbing.outbox.add(session, sample_model(srp=srp))
+        async with running(plumbing.relay(), plumbing.relay()):
+            records = await _read_all(plumbing, "catalog.events", expect=40)
+            await asyncio.sleep(1.0)  # give a duplicate, if any, time to arrive
+            records += await _read_more(plumbing, "catalog.events", already=len(records))
+    prices = [Envelope.from_bytes(r.value).open(ModelUpserted).srp_paise for r in records]
+    assert prices == list(range(1, 41))
+
+
+async def _read_more(plumbing, topic: str, already: int) -> list:
+    everything = await _read_all(plumbing, topic, expect=already)
+    return everything[already:]

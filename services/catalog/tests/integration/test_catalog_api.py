@@ -129,3 +129,11 @@ async def outbox_events(catalog, model_id: str) -> list[dict]:
     async with catalog.app.state.db.reading() as session:
         rows = await session.scalars(select(outbox.c.envelope).where(outbox.c.key == model_id).order_by(outbox.c.id))
         return [orjson.loads(r) for r in rows]
+
+
+async def test_metrics_expose_request_latency_and_the_outbox_backlog(catalog) -> None:
+    await catalog.get(MODELS)
+    await catalog.app.state.relay.measure_pending()
+    text = (await catalog.get("/metrics")).text
+    assert 'http_request_duration_seconds_count{method="GET",route="/api/v1/catalog/models",service="catalog",status="200"}' in text
+    assert 'outbox_pending{source="/catalog"} 57.0' in text
