@@ -33,7 +33,7 @@ class FixedClock(Clock):
         self.at += by
 
 
-def current_clock(request: Request) -> Clock:
+async def current_clock(request: Request) -> Clock:
     return request.app.state.clock
 
 

@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from servicekit.clock import Clock
 from servicekit.db import Database
-from servicekit.principal import Principal, current_principal
+from servicekit.principal import Principal, principal_of
 from servicekit.problems import PROBLEM_JSON, Problem, problem_body
 
 HEADER = "idempotency-key"
@@ -127,7 +127,7 @@ def _aware(moment: datetime) -> datetime:
 async def idempotency(request: Request) -> Idempotency:
     """FastAPI dependency: the request's idempotency runner, bound to the app's database."""
     state = request.app.state
-    return Idempotency(state.db, state.idempotency_table, state.clock, request, current_principal(request), await request.body())
+    return Idempotency(state.db, state.idempotency_table, state.clock, request, principal_of(request), await request.body())
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]

@@ -88,10 +88,16 @@ class PrincipalVerifier:
         return principal
 
 
-def current_principal(request: Request) -> Principal:
+def principal_of(request: Request) -> Principal:
     """The caller, from the gateway's signed header (anonymous when there is none)."""
     verifier: PrincipalVerifier = request.app.state.principal_verifier
     return verifier.verify(request.headers.get(PRINCIPAL_HEADER))
+
+
+# Dependencies are `async def` so FastAPI runs them inline rather than in its thread pool.
+async def current_principal(request: Request) -> Principal:
+    """The caller, as a FastAPI dependency."""
+    return principal_of(request)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
@@ -102,7 +108,7 @@ def _require_signed_in(principal: Principal) -> None:
         raise Problem(401, "unauthorized", "Sign in, or sign the request as a partner.")
 
 
-def require_ops(principal: PrincipalDep) -> Principal:
+async def require_ops(principal: PrincipalDep) -> Principal:
     """Ops only; anyone else signed in gets 404, so the route's existence is not leaked."""
     _require_signed_in(principal)
     if not principal.is_ops:
@@ -110,7 +116,7 @@ def require_ops(principal: PrincipalDep) -> Principal:
     return principal
 
 
-def require_customer(principal: PrincipalDep) -> Principal:
+async def require_customer(principal: PrincipalDep) -> Principal:
     """A signed-in account (customer or ops)."""
     _require_signed_in(principal)
     if principal.account_id is None:
@@ -121,7 +127,7 @@ def require_customer(principal: PrincipalDep) -> Principal:
 def require_partner(*kinds: PartnerKind):  # type: ignore[no-untyped-def]
     """A partner of one of the given kinds (any kind when none are given)."""
 
-    def dependency(principal: PrincipalDep) -> Principal:
+    async def dependency(principal: PrincipalDep) -> Principal:
         _require_signed_in(principal)
         if not principal.is_partner or (kinds and principal.partner_kind not in kinds):
             raise Problem(404, "not_found", "Not found.")
@@ -130,7 +136,7 @@ def require_partner(*kinds: PartnerKind):  # type: ignore[no-untyped-def]
     return dependency
 
 
-def require_signed_in(principal: PrincipalDep) -> Principal:
+async def require_signed_in(principal: PrincipalDep) -> Principal:
     _require_signed_in(principal)
     return principal
 
