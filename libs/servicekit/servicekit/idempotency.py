@@ -76,15 +76,22 @@ class Idempotency:
                 await self._store(session, response)
             return response
         except Problem as problem:
+            if problem.retryable:
+                await self._release()
+                raise
             # A refusal is an answer too: the same request gets the same refusal back.
             response = Response(orjson.dumps(problem_body(problem.status, problem.code, problem.detail, problem.errors, **problem.extra)), problem.status, media_type=PROBLEM_JSON)
             async with self.db.transaction() as session:
                 await self._store(session, response)
             return response
         except BaseException:
-            async with self.db.transaction() as session:
-                await session.execute(delete(self.table).where(self._this_key()))
+            await self._release()
             raise
+
+    async def _release(self) -> None:
+        """Give the key up, so a retry with it runs the request again."""
+        async with self.db.transaction() as session:
+            await session.execute(delete(self.table).where(self._this_key()))
 
     def _this_key(self):  # type: ignore[no-untyped-def]
         return (self.table.c.scope == self.scope) & (self.table.c.key == self.key)

@@ -28,14 +28,21 @@ _DEFAULT_CODES = {401: "unauthorized", 404: "not_found", 413: "payload_too_large
 
 
 class Problem(Exception):
-    """An error a client can act on: HTTP status, stable `code`, human `detail`, optional extras."""
+    """An error a client can act on: HTTP status, stable `code`, human `detail`, optional extras.
 
-    def __init__(self, status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None, **extra: Any) -> None:
+    `retryable=True` marks a refusal caused by a passing state (a race, an event not yet arrived):
+    it is not stored against an Idempotency-Key, so a retry with the same key is tried afresh.
+    """
+
+    def __init__(
+        self, status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None, *, retryable: bool = False, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.code = code
         self.detail = detail
         self.errors = errors
+        self.retryable = retryable
         self.extra = extra
 
 
