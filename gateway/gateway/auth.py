@@ -2,6 +2,7 @@
 
 import asyncio
 import hmac
+import re
 import time
 from typing import Protocol
 
@@ -11,6 +12,9 @@ from gateway.config import Settings
 from gateway.partners import Partner
 from servicekit.principal import ANONYMOUS, Principal
 from smartupgrade_partner.signing import signature
+
+
+_HEX_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 class Unauthenticated(Exception):
@@ -52,8 +56,7 @@ class Authenticator:
         subject = str(claims["sub"])
         if not subject:
             raise Unauthenticated("token has no subject")
-        roles = claims.get("roles") or []
-        principal = Principal("ops" if "ops" in roles else "customer", subject)
+        principal = Principal("ops" if self.settings.jwt_ops_role in roles_of(claims.get(self.settings.jwt_roles_claim)) else "customer", subject)
         if len(self._tokens) > 10_000:
             self._tokens.clear()
         self._tokens[token] = (principal, float(claims["exp"]))
@@ -72,6 +75,9 @@ class Authenticator:
             sent = parts["v1"]
         except (KeyError, ValueError) as exc:
             raise Unauthenticated("X-Signature must be t=<unix seconds>,v1=<hex>") from exc
+        if not _HEX_SHA256.match(sent):
+            raise Unauthenticated("X-Signature v1 must be 64 hex digits")
+        sent = sent.lower()
         if abs(time.time() - timestamp) > self.settings.signature_tolerance_seconds:
             raise Unauthenticated("signature timestamp outside the allowed window")
         # Compute even for an unknown key, so timing does not tell which key ids exist.
@@ -81,6 +87,15 @@ class Authenticator:
         if not await self.replays.first_use(sent):
             raise Unauthenticated("signature already used")
         return Principal("partner", partner.key_id, partner_kind=partner.kind, store_id=partner.store_id)  # type: ignore[arg-type]
+
+
+def roles_of(claim: object) -> set[str]:
+    """Roles as exact names, whether the token lists them or gives a space-separated string."""
+    if isinstance(claim, str):
+        return set(claim.split())
+    if isinstance(claim, list | tuple):
+        return {role for role in claim if isinstance(role, str)}
+    return set()
 
 
 def bearer_token(authorization: str) -> str | None:

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     jwt_algorithms: list[str] = Field(["HS256"], validation_alias="JWT_ALGORITHMS")
     jwt_secret: str = Field(DEV_TOKEN_SECRET, validation_alias="JWT_SECRET")
     jwks_url: str | None = Field(None, validation_alias="JWKS_URL")
+    jwt_roles_claim: str = Field("roles", validation_alias="JWT_ROLES_CLAIM")
+    jwt_ops_role: str = Field("ops", validation_alias="JWT_OPS_ROLE")
     # An unknown kid refetches the key set, but not more often than this (tokens with made-up kids are cheap).
     jwks_refetch_cooldown_seconds: float = Field(10.0, validation_alias="JWKS_REFETCH_COOLDOWN_SECONDS")
 

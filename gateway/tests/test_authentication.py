@@ -94,3 +94,15 @@ async def test_signatures_within_the_tolerance_are_accepted(gateway) -> None:
     for skew in (-290, 290):
         headers = sign_request("pk_retail", "retail-secret", "POST", path, b"{}", now=time.time() + skew)
         assert (await gateway.post(path, content=b"{}", headers=headers)).status_code == 200
+
+
+async def test_only_an_exact_ops_role_makes_an_ops_principal(gateway) -> None:
+    for roles, kind in [(["ops"], "ops"), ("staff ops", "ops"), ("shops", "customer"), (["operations"], "customer"), ({"ops": 1}, "customer")]:
+        response = await gateway.get(MODELS, headers={"Authorization": f"Bearer {token(roles=roles)}"})
+        assert forwarded_principal(response).kind == kind, roles
+
+
+async def test_a_signature_that_is_not_hex_is_refused_with_401_not_a_crash(gateway) -> None:
+    for bad in ["t=1,v1=\u00e9\u00e9", f"t={int(time.time())},v1=" + "\u00ff" * 64, f"t={int(time.time())},v1=" + "A" * 64]:
+        response = await gateway.post("/api/v1/quotes", content=b"{}", headers={"X-Api-Key": "pk_retail", "X-Signature": bad.encode().decode("unicode_escape").encode("latin-1")})
+        assert response.status_code == 401 and response.json()["code"] == "unauthorized"
