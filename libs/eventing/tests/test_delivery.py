@@ -1,8 +1,11 @@
 """Outbox → relay → real broker → inbox-checked consumer: nothing lost, nothing applied twice."""
 
 import asyncio
+import uuid
 
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client import REGISTRY
 
 from contracts.catalog import ModelUpserted
 from eventing.envelope import Envelope
@@ -66,8 +69,9 @@ async def test_an_event_written_while_the_broker_is_down_is_delivered_once_it_is
             stop(broker)
 
 
-async def test_after_the_broker_restarts_empty_retained_events_are_published_again(plumbing, sample_model) -> None:
-    async with running(plumbing.relay(), plumbing.consumer()):
+async def test_after_the_broker_restarts_empty_a_consumed_event_comes_again_and_is_skipped(plumbing, sample_model) -> None:
+    consumer = plumbing.consumer(name=f"restart-{uuid.uuid4().hex[:8]}")
+    async with running(plumbing.relay(), consumer):
         broker = start_broker(plumbing.broker_port)
         async with plumbing.db.transaction() as session:
             await plumbing.outbox.add(session, sample_model())
@@ -77,9 +81,31 @@ async def test_after_the_broker_restarts_empty_retained_events_are_published_aga
         try:
             republished = await _read_all(plumbing, "catalog.events", expect=1, timeout=40)
             assert Envelope.from_bytes(republished[0].value).open(ModelUpserted).id == "redmi-9-prime-4gb-64gb"
-            assert await plumbing.effect_count() == 1  # the consumer's inbox skips the copy
+            await eventually(lambda: _duplicates_skipped(consumer.name), timeout=40)
+            assert await plumbing.effect_count() == 1
         finally:
             stop(broker)
+
+
+async def test_an_event_lost_by_a_broker_restart_before_anyone_consumed_it_is_still_applied(plumbing, sample_model) -> None:
+    broker = start_broker(plumbing.broker_port)
+    try:
+        async with running(plumbing.relay()):
+            async with plumbing.db.transaction() as session:
+                await plumbing.outbox.add(session, sample_model())
+            await _read_all(plumbing, "catalog.events", expect=1)  # published, and nobody has consumed it
+    finally:
+        stop(broker)
+    broker = start_broker(plumbing.broker_port)  # empty: the event is gone from the broker
+    try:
+        async with running(plumbing.relay(), plumbing.consumer()):
+            assert await eventually(lambda: plumbing.effect_count(), timeout=40) == 1
+    finally:
+        stop(broker)
+
+
+async def _duplicates_skipped(consumer: str) -> float:
+    return REGISTRY.get_sample_value("events_duplicate_skipped_total", {"consumer": consumer}) or 0.0
 
 
 async def _topic_exists(plumbing, topic: str) -> bool:
@@ -110,7 +136,7 @@ async def _read_all(plumbing, topic: str, expect: int, timeout: float = 30.0) ->
 
 async def test_two_relays_on_one_database_publish_each_event_once_and_in_order(plumbing, sample_model) -> None:
     if not plumbing.db.is_postgres:
-        return  # SQLite runs one relay per database file (one host); replicas are a PostgreSQL deployment
+        pytest.skip("SQLite runs one relay per database file (one host); relay replicas are a PostgreSQL deployment")
     with running_broker(plumbing.broker_port):
         async with plumbing.db.transaction() as session:
             for srp in range(1, 41):

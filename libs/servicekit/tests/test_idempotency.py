@@ -1,0 +1,118 @@
+"""Idempotency-Key: one effect per key, replays byte for byte, refusals of reuse and of keys in flight."""
+
+import asyncio
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
+
+from servicekit.app import create_service_app
+from servicekit.clock import FixedClock
+from servicekit.idempotency import IdempotencyDep, add_idempotency_keys
+from servicekit.problems import Problem
+from servicekit.settings import ServiceSettings
+from servicekit.testing import backends, principal_headers, scratch_database
+
+metadata = MetaData()
+keys = add_idempotency_keys(metadata)
+effects = Table("effects", metadata, Column("n", Integer, primary_key=True, autoincrement=True))
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class Done(BaseModel):
+    effects: int
+
+
+def build_router(gate: asyncio.Event, refusals: list[Problem]) -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/things", status_code=201)
+    async def make_thing(request: Request, idempotency: IdempotencyDep):  # type: ignore[no-untyped-def]
+        async def effect(session):  # type: ignore[no-untyped-def]
+            await gate.wait()
+            if refusals:
+                raise refusals.pop(0)
+            await session.execute(insert(effects))
+            return 201, Done(effects=int(await session.scalar(select(func.count()).select_from(effects)) or 0))
+
+        return await idempotency.run(effect)
+
+    return router
+
+
+@pytest.fixture(params=backends())
+async def things(request, tmp_path):  # type: ignore[no-untyped-def]
+    async with scratch_database(request.param, tmp_path) as url:
+        gate, refusals = asyncio.Event(), []
+        gate.set()
+        clock = FixedClock(NOW)
+        app = create_service_app("test", ServiceSettings(), [build_router(gate, refusals)], database_url=url, clock=clock, idempotency_table=keys)
+        async with app.router.lifespan_context(app):
+            async with app.state.db.writer.begin() as connection:
+                await connection.run_sync(metadata.create_all)
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=principal_headers("customer", "acc-1")) as client:
+                client.gate, client.refusals, client.clock, client.app = gate, refusals, clock, app  # type: ignore[attr-defined]
+                yield client
+
+
+async def test_a_replay_returns_the_first_answer_byte_for_byte_and_applies_nothing_more(things) -> None:
+    first = await things.post("/things", json={"a": 1}, headers={"Idempotency-Key": "k1"})
+    again = await things.post("/things", json={"a": 1}, headers={"Idempotency-Key": "k1"})
+    assert first.status_code == again.status_code == 201
+    assert again.content == first.content and again.headers["idempotent-replayed"] == "true"
+    assert (await things.post("/things", json={"a": 1})).json() == {"effects": 2}
+
+
+async def test_the_same_key_with_another_body_is_refused(things) -> None:
+    await things.post("/things", json={"a": 1}, headers={"Idempotency-Key": "k2"})
+    reused = await things.post("/things", json={"a": 2}, headers={"Idempotency-Key": "k2"})
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+
+
+async def test_a_key_is_scoped_to_its_principal(things) -> None:
+    mine = await things.post("/things", json={}, headers={"Idempotency-Key": "k3"})
+    theirs = await things.post("/things", json={}, headers={"Idempotency-Key": "k3"} | principal_headers("customer", "acc-2"))
+    assert mine.json() == {"effects": 1} and theirs.json() == {"effects": 2}
+
+
+async def test_a_second_request_while_the_first_runs_gets_409_in_flight(things) -> None:
+    things.gate.clear()
+    first = asyncio.create_task(things.post("/things", json={}, headers={"Idempotency-Key": "k4"}))
+    await asyncio.sleep(0.2)
+    second = asyncio.create_task(things.post("/things", json={}, headers={"Idempotency-Key": "k4"}))
+    await asyncio.sleep(0.2)
+    things.gate.set()
+    first_response, second_response = await first, await second
+    assert first_response.status_code == 201
+    assert second_response.status_code == 409 and second_response.json()["code"] == "idempotency_key_in_flight"
+    assert (await things.post("/things", json={})).json() == {"effects": 2}
+
+
+async def test_a_claim_left_by_a_crashed_request_is_taken_over_after_the_lease(things) -> None:
+    same_request = hashlib.sha256(b"POST /things\n{}").hexdigest()
+    async with things.app.state.db.transaction() as session:
+        await session.execute(insert(keys).values(scope="customer:acc-1 POST /things", key="k5", request_hash=same_request, created_at=NOW - timedelta(seconds=30)))
+    in_lease = await things.post("/things", json={}, headers={"Idempotency-Key": "k5"})
+    assert in_lease.status_code == 409 and in_lease.json()["code"] == "idempotency_key_in_flight"
+    things.clock.advance(timedelta(seconds=31))
+    taken_over = await things.post("/things", json={}, headers={"Idempotency-Key": "k5"})
+    assert taken_over.status_code == 201 and taken_over.json() == {"effects": 1}
+
+
+async def test_a_retryable_refusal_is_not_stored_so_a_retry_runs_afresh(things) -> None:
+    things.refusals.append(Problem(409, "busy", "try again", retryable=True))
+    refused = await things.post("/things", json={}, headers={"Idempotency-Key": "k6"})
+    assert refused.status_code == 409
+    retried = await things.post("/things", json={}, headers={"Idempotency-Key": "k6"})
+    assert retried.status_code == 201 and "idempotent-replayed" not in retried.headers
+
+
+async def test_a_final_refusal_is_stored_and_replayed(things) -> None:
+    things.refusals.append(Problem(409, "exchange_already_open", "one at a time"))
+    refused = await things.post("/things", json={}, headers={"Idempotency-Key": "k7"})
+    again = await things.post("/things", json={}, headers={"Idempotency-Key": "k7"})
+    assert refused.status_code == again.status_code == 409 and again.headers["idempotent-replayed"] == "true"
