@@ -13,7 +13,6 @@ from gateway.partners import Partner
 from servicekit.principal import ANONYMOUS, Principal
 from smartupgrade_partner.signing import signature
 
-
 _HEX_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 

@@ -68,3 +68,24 @@ class ExchangeCancelled(Event):
 
     def aggregate_id(self) -> str:
         return self.exchange_id
+
+
+class ExchangeCancellationRequested(Event):
+    """The owner asked to cancel; the exchange is `cancelling` until the coupon service decides.
+
+    The coupon service voids an unused coupon (CouponVoided: the exchange is then cancelled and
+    ExchangeCancelled published) or, if an order already holds it, does nothing (CouponRedeemed
+    moves the exchange on to `awaiting_handover`: the cancel lost the race). Keyed by exchange id,
+    like ExchangeAccepted, so it always arrives after it.
+    """
+
+    TOPIC = TOPIC
+    TYPE = "valuation.ExchangeCancellationRequested"
+
+    exchange_id: str
+    account_id: str
+    requested_at: datetime
+    reason: Literal["customer_cancelled"] = "customer_cancelled"
+
+    def aggregate_id(self) -> str:
+        return self.exchange_id

@@ -4,11 +4,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,10 @@ Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 
 # Errors that say "the database is not there right now", not "this event is bad": retried without limit.
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
+
+
+# Outbox rows are republished for up to 7 days; an inbox entry must outlive any copy of its event.
+INBOX_RETENTION = timedelta(days=30)
 
 
 def dlq_topic(topic: str) -> str:
@@ -74,8 +78,13 @@ class InboxConsumer:
         await start_when_up(self._dlq, self.kafka.retry_seconds)
         consumer = new_consumer(self.kafka, self.name, self.topics)
         await start_when_up(consumer, self.kafka.retry_seconds)
+        loop = asyncio.get_running_loop()
+        next_purge = loop.time()
         try:
             while True:
+                if loop.time() >= next_purge:
+                    await self.purge_old_inbox_entries()
+                    next_purge = loop.time() + 3600
                 batches = await consumer.getmany(timeout_ms=1000)
                 for partition, records in batches.items():
                     for record in records:
@@ -134,6 +143,12 @@ class InboxConsumer:
                 return
             raise
         EVENTS_CONSUMED.labels(self.name, envelope.type).inc()
+
+    async def purge_old_inbox_entries(self) -> None:
+        """Forget event ids older than INBOX_RETENTION: far beyond the 7 days a relay may republish."""
+        cutoff = datetime.now(UTC) - INBOX_RETENTION
+        async with self.write_transaction() as session:
+            await session.execute(delete(self.inbox).where(self.inbox.c.consumer == self.name, self.inbox.c.processed_at < cutoff))
 
     async def _already_applied(self, event_id: str) -> bool:
         async with self.write_transaction() as session:

@@ -1,6 +1,7 @@
 """The app factory every service uses: lifespan, errors, request context, health and metrics."""
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from servicekit.clock import Clock
 from servicekit.db import Database
 from servicekit.http import RequestContext
+from servicekit.idempotency import purge_expired_keys
 from servicekit.logging import configure_logging
 from servicekit.principal import PrincipalVerifier
 from servicekit.problems import install_problem_handlers
@@ -52,8 +54,12 @@ def create_service_app(
         if startup is not None:
             await startup(app)
         if settings.run_workers:
-            for worker in workers(app):
-                app.state.worker_tasks[worker.__qualname__] = asyncio.create_task(_supervised(worker))
+            chosen = workers(app)
+            if idempotency_table is not None:
+                chosen.append(functools.partial(purge_expired_keys, app.state.db, idempotency_table, app.state.clock))
+            for worker in chosen:
+                label = getattr(worker, "__qualname__", None) or getattr(getattr(worker, "func", None), "__qualname__", "worker")
+                app.state.worker_tasks[label] = asyncio.create_task(_supervised(worker))
         try:
             yield
         finally:
@@ -92,7 +98,7 @@ async def _supervised(worker: Worker) -> None:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("worker crashed; restarting", extra={"worker": worker.__qualname__})
+            log.exception("worker crashed; restarting", extra={"worker": getattr(worker, "__qualname__", repr(worker))})
             await asyncio.sleep(1.0)
 
 

@@ -7,6 +7,7 @@ response is stored exactly when the effect happened. Replays get the stored byte
 is still running answers 409. A claim left behind by a crashed request is taken over after a lease.
 """
 
+import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -129,6 +130,14 @@ def _json(status: int, model: BaseModel) -> Response:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def purge_expired_keys(db: Database, table: Table, clock: Clock, every_seconds: float = 3600.0) -> None:
+    """Worker: drop keys past their 24 h, so the table holds a day of keys, not all of history."""
+    while True:
+        async with db.transaction() as session:
+            await session.execute(delete(table).where(table.c.created_at < clock.now() - RETENTION))
+        await asyncio.sleep(every_seconds)
 
 
 async def idempotency(request: Request) -> Idempotency:
