@@ -38,7 +38,7 @@ def accept_quotes(api: httpx.Client, prefix: str, serial: int) -> dict[str, str]
     for offset, phone in enumerate(PHONES):
         account = f"{prefix}-{offset}"
         body = {"imei": sample_imei(phone, serial + offset), "condition": FLAWLESS}
-        quote = poll(lambda: (r := api.post("/api/v1/quotes", json=body, headers=helpers.bearer(account))).status_code == 201 and r.json())
+        quote = poll(lambda body=body, account=account: (r := api.post("/api/v1/quotes", json=body, headers=helpers.bearer(account))).status_code == 201 and r.json())
         accepted = api.post(f"/api/v1/quotes/{quote['id']}/accept", headers=helpers.bearer(account))
         assert accepted.status_code == 201, accepted.text
         exchanges[account] = accepted.json()["id"]
