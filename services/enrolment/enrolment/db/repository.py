@@ -85,16 +85,48 @@ async def plans_of_account(session: AsyncSession, account_id: str, after: tuple[
     return [_plan_of(row) for row in rows]
 
 
-async def move(session: AsyncSession, plan_id: str, from_statuses: set[PlanStatus], now: datetime, **values: Any) -> bool:
-    """Change a plan only if it is still in one of `from_statuses`; False if another writer got there first.
+async def move(
+    session: AsyncSession, plan_id: str, from_statuses: set[PlanStatus], now: datetime, held_by: str | None = None, **values: Any
+) -> bool:
+    """Change a plan only if it is still in one of `from_statuses` (and, with `held_by`, still held by
+    that exchange); False if another writer got there first.
 
     The condition in the UPDATE, not a prior read, decides: that is what keeps replicas and
-    concurrent requests from applying the same change twice.
+    concurrent requests from applying the same change twice, or undoing a newer exchange's hold.
+    """
+    conditions = [plans.c.id == plan_id, plans.c.status.in_([s.value for s in from_statuses])]
+    if held_by is not None:
+        conditions.append(plans.c.exchange_id == held_by)
+    result = cast(CursorResult, await session.execute(
+        update(plans)
+        .where(*conditions)
+        .values(updated_at=now, **{k: (v.value if isinstance(v, PlanStatus) else v) for k, v in values.items()})
+    ))
+    return result.rowcount == 1
+
+
+async def hold_for_exchange(session: AsyncSession, plan_id: str, exchange_id: str, accepted_at: datetime, now: datetime) -> bool:
+    """Let this exchange hold the plan: an active plan, or one held by an exchange accepted before it.
+
+    Valuation allows one open exchange per account and IMEI, so an exchange accepted later than the
+    one holding the plan means that one has ended, whether or not its ExchangeCancelled has arrived
+    (events of different exchanges are on different partitions). Comparing acceptance times rather
+    than arrival order means a late ExchangeAccepted of the older exchange cannot take the plan back.
     """
     result = cast(CursorResult, await session.execute(
         update(plans)
-        .where(plans.c.id == plan_id, plans.c.status.in_([s.value for s in from_statuses]))
-        .values(updated_at=now, **{k: (v.value if isinstance(v, PlanStatus) else v) for k, v in values.items()})
+        .where(
+            plans.c.id == plan_id,
+            or_(
+                plans.c.status == PlanStatus.ACTIVE.value,
+                and_(
+                    plans.c.status == PlanStatus.BUYBACK_IN_PROGRESS.value,
+                    plans.c.exchange_id != exchange_id,
+                    or_(plans.c.exchange_accepted_at.is_(None), plans.c.exchange_accepted_at < accepted_at),
+                ),
+            ),
+        )
+        .values(updated_at=now, status=PlanStatus.BUYBACK_IN_PROGRESS.value, exchange_id=exchange_id, exchange_accepted_at=accepted_at)
     ))
     return result.rowcount == 1
 

@@ -28,6 +28,9 @@ plans = Table(
     Column("lapses_on", Date, nullable=False),
     Column("purchased_at", UtcDateTime, nullable=False),
     Column("exchange_id", String(40), nullable=True),
+    # When the exchange now holding the plan was accepted: events of different exchanges arrive in
+    # any order (keyed by exchange id), so the newest acceptance, not the latest arrival, holds it.
+    Column("exchange_accepted_at", UtcDateTime, nullable=True),
     Column("refund_paise", Integer, nullable=True),
     Column("cancelled_at", UtcDateTime, nullable=True),
     Column("redeemed_at", UtcDateTime, nullable=True),

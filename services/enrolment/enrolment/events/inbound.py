@@ -25,7 +25,7 @@ def subscriptions(outbox: Outbox, clock: Clock) -> dict[str, Subscription]:
     async def on_exchange_accepted(session: AsyncSession, event: Event) -> None:
         assert isinstance(event, ExchangeAccepted)
         if event.plan_id:  # a plain exchange, not a Smart Upgrade redemption, is none of our business
-            await following.exchange_accepted(session, event.plan_id, event.exchange_id, event.account_id, clock.now())
+            await following.exchange_accepted(session, event.plan_id, event.exchange_id, event.account_id, event.accepted_at, clock.now())
 
     async def on_exchange_completed(session: AsyncSession, event: Event) -> None:
         assert isinstance(event, ExchangeCompleted)

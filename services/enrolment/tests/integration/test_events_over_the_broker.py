@@ -78,7 +78,7 @@ async def test_a_plan_is_sold_from_a_published_model_and_redeemed_by_published_e
                 await eventually(lambda: _has(service, PlanRedeemed.TYPE), "PlanRedeemed in the outbox")
                 assert len(await service.outbox_events(PlanRedeemed.TYPE)) == 1
                 health = (await http.get("/health")).json()
-                assert (health["status"], len(health["workers"])) == ("ok", 3)  # relay, consumer, lapse sweep
+                assert (health["status"], len(health["workers"])) == ("ok", 4)  # relay, consumer, lapse sweep, idempotency-key purge
         finally:
             await producer.stop()
 
