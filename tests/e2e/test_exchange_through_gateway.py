@@ -75,10 +75,12 @@ def test_a_customer_cancel_before_use_voids_the_coupon(api) -> None:
     quote = quote_for(api, account, "oneplus-8-6gb-128gb", serial=7002)
     exchange_id = api.post(f"/api/v1/quotes/{quote['id']}/accept", headers=helpers.bearer(account)).json()["id"]
     code = conftest.poll(lambda: exchange(api, account, exchange_id).get("coupon_code"))
-    cancelled = api.post(f"/api/v1/exchanges/{exchange_id}/cancel", headers=helpers.bearer(account))
-    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    asked = api.post(f"/api/v1/exchanges/{exchange_id}/cancel", headers=helpers.bearer(account))
+    assert asked.status_code == 200 and asked.json()["status"] == "cancelling"  # the coupon service decides
+    cancelled = conftest.poll(lambda: (e := exchange(api, account, exchange_id))["status"] == "cancelled" and e)
+    assert cancelled["cancel_reason"] == "customer_cancelled"
     voided = conftest.poll(lambda: (c := api.get(f"/api/v1/coupons/{code}", headers=helpers.bearer(account)).json())["status"] == "void" and c)
-    assert voided["void_reason"]
+    assert voided["void_reason"] == "customer_cancelled"
     assert api.get(f"/api/v1/coupons/{code}", headers=helpers.bearer("acc-stranger")).status_code == 404
 
 

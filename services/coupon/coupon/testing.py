@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from contracts.base import Event
 from contracts.catalog import ExchangeTerms, ModelUpserted, SmartUpgradeTerms
-from contracts.valuation import ExchangeAccepted, ExchangeCancelled
+from contracts.valuation import ExchangeAccepted, ExchangeCancellationRequested, ExchangeCancelled
 from coupon.db.tables import coupons, outbox
 from eventing.envelope import Envelope
 from servicekit.clock import FixedClock
@@ -60,6 +60,10 @@ def exchange_cancelled(exchange_id: str, reason: str = "customer_cancelled") -> 
     return ExchangeCancelled(
         exchange_id=exchange_id, account_id="acc_owner", imei="490154203237518", amount_paise=1_200_000, reason=reason, cancelled_at=ACCEPTED_AT  # type: ignore[arg-type]
     )
+
+
+def cancellation_requested(exchange_id: str) -> ExchangeCancellationRequested:
+    return ExchangeCancellationRequested(exchange_id=exchange_id, account_id="acc_owner", requested_at=ACCEPTED_AT)
 
 
 def phone_line(line_id: str = "l1", model_id: str = "redmi-note-9-pro", price: int = 1_500_000, quantity: int = 1, **extra: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from sqlalchemy import CursorResult, Result, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coupon.db.tables import coupons, redemptions
+from coupon.db.tables import coupons, exchange_cancellations, redemptions
 from coupon.domain.coupon import ACTIVE, EXPIRED, REDEEMED, VOID, Coupon, Redemption
 
 
@@ -49,9 +49,23 @@ async def by_code(session: AsyncSession, code: str) -> Coupon | None:
     return _coupon(row) if row else None
 
 
-async def by_exchange(session: AsyncSession, exchange_id: str) -> Coupon | None:
-    row = (await session.execute(select(coupons).where(coupons.c.exchange_id == exchange_id))).one_or_none()
+async def by_exchange(session: AsyncSession, exchange_id: str, lock: bool = False) -> Coupon | None:
+    """The exchange's coupon; `lock` holds its row (PostgreSQL) so no redemption or release changes it until commit."""
+    query = select(coupons).where(coupons.c.exchange_id == exchange_id)
+    row = (await session.execute(query.with_for_update() if lock else query)).one_or_none()
     return _coupon(row) if row else None
+
+
+async def remember_exchange_cancelled(session: AsyncSession, exchange_id: str, reason: str, now: datetime) -> None:
+    """Note a cancellation that came before the coupon, once (the first reason stands)."""
+    dialect = session.get_bind().dialect.name
+    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = make_insert(exchange_cancellations).values(exchange_id=exchange_id, reason=reason, at=now)
+    await session.execute(statement.on_conflict_do_nothing(index_elements=["exchange_id"]))
+
+
+async def exchange_cancelled_reason(session: AsyncSession, exchange_id: str) -> str | None:
+    return await session.scalar(select(exchange_cancellations.c.reason).where(exchange_cancellations.c.exchange_id == exchange_id))
 
 
 async def of_account(session: AsyncSession, account_id: str, before: tuple[datetime, str] | None, limit: int) -> list[Coupon]:
@@ -103,7 +117,6 @@ async def release(session: AsyncSession, redemption_id: str, actor: str, now: da
         .values(released_at=now, released_by=actor, live_coupon_id=None)
     )
     return _changed_one_row(result)
-
 
 
 async def void(session: AsyncSession, coupon_id: str, from_status: str, reason: str, now: datetime) -> bool:

@@ -75,6 +75,16 @@ catalog_models = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
+# An exchange cancelled (or asked to be) before its coupon was minted: a late ExchangeAccepted
+# (say, replayed from the dead-letter topic) then mints the coupon void.
+exchange_cancellations = Table(
+    "exchange_cancellations",
+    metadata,
+    Column("exchange_id", String(64), primary_key=True),
+    Column("reason", String(50), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+)
+
 outbox = add_outbox(metadata)
 inbox = add_inbox(metadata)
 idempotency_keys = add_idempotency_keys(metadata)

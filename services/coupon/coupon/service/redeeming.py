@@ -49,7 +49,9 @@ async def _explain_refusal(session: AsyncSession, coupon: Coupon, order: Order, 
         raise Problem(409, "coupon_expired", str(exc), expires_at=fresh.expires_at.isoformat()) from exc
     except CouponNotActive as exc:
         raise Problem(409, "coupon_not_active", str(exc), status_now=fresh.status) from exc
-    raise Problem(409, "coupon_not_active", "The coupon changed while this order was being placed; try again.")
+    # A passing state (a release or another order racing with this one): a retry, even with the same
+    # Idempotency-Key, is tried afresh.
+    raise Problem(409, "coupon_not_active", "The coupon changed while this order was being placed; try again.", retryable=True)
 
 
 async def redeem(

@@ -5,7 +5,7 @@ import asyncio
 from sqlalchemy import func, select
 
 from coupon.db.tables import redemptions
-from coupon.testing import OWNER, Harness, headers
+from coupon.testing import OWNER, Harness, cancellation_requested, headers
 
 
 async def test_fifty_orders_racing_for_one_coupon_leave_one_winner_and_forty_nine_refusals(harness: Harness) -> None:
@@ -26,3 +26,18 @@ async def test_the_same_order_sent_many_times_at_once_gets_one_redemption(harnes
     responses = await asyncio.gather(*(harness.redeem(coupon["code"], "ord_1") for _ in range(10)))
     assert sorted(r.status_code for r in responses) == [200] * 9 + [201]
     assert len({r.json()["id"] for r in responses}) == 1
+
+
+async def test_a_cancel_request_racing_with_an_order_leaves_exactly_one_winner(harness: Harness) -> None:
+    for round_ in range(5):
+        coupon = await harness.issue()
+        redeemed, _ = await asyncio.gather(
+            harness.redeem(coupon["code"], f"ord_race_{round_}"), harness.deliver(cancellation_requested(coupon["exchange_id"]))
+        )
+        seen = (await harness.client.get(f"/api/v1/coupons/{coupon['code']}", headers=headers(OWNER))).json()
+        if redeemed.status_code == 201:
+            assert seen["status"] == "redeemed"
+        else:
+            assert (redeemed.status_code, redeemed.json()["code"], seen["status"]) == (409, "coupon_not_active", "void")
+    voids = await harness.published("coupon.CouponVoided")
+    assert voids + await harness.published("coupon.CouponRedeemed") == 5

@@ -4,7 +4,19 @@ import asyncio
 from datetime import timedelta
 
 from coupon.service.expiry import expire_due
-from coupon.testing import ACCEPTED_AT, CHECKOUT, OPS, OTHER_RETAILER, OWNER, RETAILER, Harness, exchange_cancelled, headers
+from coupon.testing import (
+    ACCEPTED_AT,
+    CHECKOUT,
+    OPS,
+    OTHER_RETAILER,
+    OWNER,
+    RETAILER,
+    Harness,
+    cancellation_requested,
+    exchange_accepted,
+    exchange_cancelled,
+    headers,
+)
 
 
 async def _seen(harness: Harness, code: str) -> dict:
@@ -95,3 +107,38 @@ async def test_cancelling_the_exchange_after_use_leaves_the_order_its_discount_b
     seen = await _seen(harness, coupon["code"])
     assert (seen["status"], seen["void_reason"]) == ("void", "handover_failed")
     assert await _ledger_types(harness, coupon["code"]) == ["issued", "redeemed", "released", "voided"]
+
+
+async def test_a_customers_cancel_request_voids_an_active_coupon(harness: Harness) -> None:
+    coupon = await harness.issue()
+    await harness.deliver(cancellation_requested(coupon["exchange_id"]))
+    seen = await _seen(harness, coupon["code"])
+    assert (seen["status"], seen["void_reason"]) == ("void", "customer_cancelled")
+    assert await harness.published("coupon.CouponVoided") == 1
+    assert await _ledger_types(harness, coupon["code"]) == ["issued", "voided"]
+    assert (await harness.redeem(coupon["code"], "ord_1")).json()["code"] == "coupon_not_active"
+    await harness.deliver(exchange_cancelled(coupon["exchange_id"], "customer_cancelled"))  # the ExchangeCancelled that follows
+    assert await harness.published("coupon.CouponVoided") == 1
+
+
+async def test_a_cancel_request_leaves_a_coupon_an_order_holds_with_the_order(harness: Harness) -> None:
+    coupon = await harness.issue()
+    redemption = (await harness.redeem(coupon["code"], "ord_1", principal=CHECKOUT, account_id="acc_owner")).json()
+    await harness.deliver(cancellation_requested(coupon["exchange_id"]))
+    assert (await _seen(harness, coupon["code"]))["status"] == "redeemed"
+    assert await harness.published("coupon.CouponVoided") == 0
+    assert await _ledger_types(harness, coupon["code"]) == ["issued", "redeemed"]
+    # The cancel lost: a later release makes the coupon spendable again (the customer may cancel anew).
+    await harness.release(coupon["code"], redemption["id"])
+    assert (await _seen(harness, coupon["code"]))["status"] == "active"
+
+
+async def test_a_cancel_request_before_the_coupon_is_minted_mints_it_void(harness: Harness) -> None:
+    await harness.deliver(cancellation_requested("exc_late"))
+    assert await harness.coupon_count() == 0
+    await harness.deliver(exchange_accepted("exc_late"))
+    mine = (await harness.client.get("/api/v1/me/coupons", headers=headers(OWNER))).json()["items"]
+    [coupon] = [c for c in mine if c["exchange_id"] == "exc_late"]
+    assert (coupon["status"], coupon["void_reason"]) == ("void", "customer_cancelled")
+    assert (await harness.published("coupon.CouponIssued"), await harness.published("coupon.CouponVoided")) == (1, 1)
+    assert await _ledger_types(harness, coupon["code"]) == ["issued", "voided"]

@@ -1,8 +1,10 @@
 """Accepting quotes into exchanges: one device at a time, idempotency, expiry, cancel, visibility."""
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from contracts.coupon import CouponExpired, CouponIssued, CouponRedeemed, CouponVoided
+from contracts.enrolment import PlanCancelled
 from valuation.events import inbound
 from valuation.testing import COURIER, OPS, OTHER_RETAILER, RETAILER, customer, imei, plan_purchased
 
@@ -38,6 +40,33 @@ async def test_an_expired_quote_cannot_be_accepted(service):
     assert (await service.http.get(f"/api/v1/quotes/{quote['id']}", headers=customer("acc-1"))).json()["status"] == "expired"
 
 
+async def test_an_assured_floor_is_refused_at_accept_once_its_plan_is_closed_or_has_lapsed_on_the_accept_day(service):
+    lapsing = plan_purchased("pln_1", "acc-1", imei(2)).model_copy(update={"lapses_on": date(2021, 3, 2)})
+    await service.deliver(inbound.on_plan_purchased, lapsing)
+    quote = (await service.quote("acc-1", imei(2))).json()
+    assert quote["assured"]["plan_id"] == "pln_1"
+    service.clock.advance(timedelta(hours=18))  # 06:00 IST on 2021-03-02, the lapse day, whether or not PlanLapsed has arrived
+    response = await service.accept("acc-1", quote["id"])
+    assert (response.status_code, response.json()["code"]) == (409, "quote_expired")
+
+    await service.deliver(inbound.on_plan_purchased, plan_purchased("pln_2", "acc-2", imei(3)))
+    quote = (await service.quote("acc-2", imei(3))).json()
+    await service.deliver(inbound.plan_closer("cancelled"), PlanCancelled(
+        plan_id="pln_2", account_id="acc-2", imei=imei(3), refund_paise=49_900, cancelled_at=service.clock.now()))  # fmt: skip
+    response = await service.accept("acc-2", quote["id"])
+    assert (response.status_code, response.json()["code"]) == (409, "quote_expired")
+
+
+async def test_a_floor_quoted_on_a_windows_last_day_is_honoured_when_accepted_in_the_next_window(service):
+    await service.deliver(inbound.on_plan_purchased, plan_purchased("pln_1", "acc-1", imei(2)))
+    service.clock.at = datetime(2021, 5, 4, 6, 30, tzinfo=UTC)  # noon IST on the 70 % window's last day
+    quote = (await service.quote("acc-1", imei(2))).json()
+    assert quote["assured"]["percent"] == 70
+    service.clock.advance(timedelta(days=1))  # the 60 % window now; the plan is still active
+    response = await service.accept("acc-1", quote["id"])
+    assert response.status_code == 201 and response.json()["amount_paise"] == quote["amount_paise"]
+
+
 async def test_one_open_exchange_per_account_and_per_imei(service):
     await service.open_exchange("acc-1", imei(1))
     second_phone = (await service.quote("acc-1", imei(2))).json()
@@ -58,15 +87,65 @@ async def test_two_concurrent_accepts_by_one_account_make_exactly_one_exchange(s
         assert len(listed) == 1
 
 
-async def test_the_owner_cancels_before_the_coupon_is_used_and_may_then_trade_again(service):
+async def cancel(service, exchange: dict):  # type: ignore[no-untyped-def]
+    return await service.http.post(f"/api/v1/exchanges/{exchange['id']}/cancel", headers=customer(exchange["account_id"]))
+
+
+def coupon_voided(exchange: dict, now, reason: str = "customer_cancelled") -> CouponVoided:  # type: ignore[no-untyped-def]
+    return CouponVoided(coupon_id="cpn_1", exchange_id=exchange["id"], account_id=exchange["account_id"], reason=reason, voided_at=now)
+
+
+async def test_the_owners_cancel_asks_the_coupon_service_and_completes_when_the_coupon_is_voided(service):
     exchange = await service.open_exchange("acc-1", imei(1))
-    response = await service.http.post(f"/api/v1/exchanges/{exchange['id']}/cancel", headers=customer("acc-1"))
-    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    response = await cancel(service, exchange)
+    assert response.status_code == 200 and response.json()["status"] == "cancelling"
+    [request] = await service.published("valuation.ExchangeCancellationRequested")
+    assert (request["exchange_id"], request["account_id"], request["reason"]) == (exchange["id"], "acc-1", "customer_cancelled")
+    assert await service.published("valuation.ExchangeCancelled") == []
+    again = await cancel(service, exchange)  # asking again while cancelling: the same answer, no second request
+    assert again.status_code == 200 and again.json()["status"] == "cancelling"
+    assert len(await service.published("valuation.ExchangeCancellationRequested")) == 1
+    other_phone = (await service.quote("acc-1", imei(2))).json()  # still open: it holds the account's slot
+    assert (await service.accept("acc-1", other_phone["id"])).json()["code"] == "exchange_already_open"
+
+    await service.deliver(service.progress().voided, coupon_voided(exchange, service.clock.now()))
+    seen = (await service.http.get(f"/api/v1/exchanges/{exchange['id']}", headers=customer("acc-1"))).json()
+    assert (seen["status"], seen["cancel_reason"]) == ("cancelled", "customer_cancelled")
     [event] = await service.published("valuation.ExchangeCancelled")
-    assert (event["reason"], event["discounted_paise"]) == ("customer_cancelled", 0)
-    again = await service.http.post(f"/api/v1/exchanges/{exchange['id']}/cancel", headers=customer("acc-1"))
-    assert (again.status_code, again.json()["code"]) == (409, "exchange_not_cancellable")
+    assert (event["exchange_id"], event["reason"], event["discounted_paise"]) == (exchange["id"], "customer_cancelled", 0)
+    await service.deliver(service.progress().voided, coupon_voided(exchange, service.clock.now()))  # a repeat changes nothing
+    assert len(await service.published("valuation.ExchangeCancelled")) == 1
+    refused = await cancel(service, exchange)
+    assert (refused.status_code, refused.json()["code"]) == (409, "exchange_not_cancellable")
     await service.open_exchange("acc-1", imei(1))
+
+
+async def test_a_cancel_that_loses_the_race_to_an_order_ends_awaiting_handover(service):
+    exchange = await service.open_exchange("acc-1", imei(1))
+    now = service.clock.now()
+    await service.deliver(service.progress().issued, CouponIssued(
+        coupon_id="cpn_1", code="ABCD-EFGH-JKLM-NPQR", exchange_id=exchange["id"], account_id="acc-1", amount_paise=exchange["amount_paise"],
+        issued_at=now, expires_at=now + timedelta(days=14)))  # fmt: skip
+    assert (await cancel(service, exchange)).json()["status"] == "cancelling"
+    await service.deliver(service.progress().redeemed, CouponRedeemed(
+        coupon_id="cpn_1", exchange_id=exchange["id"], account_id="acc-1", redemption_id="rdm_1", order_id="ord-1",
+        discount_paise=exchange["amount_paise"], forfeited_paise=0, redeemed_at=now))  # fmt: skip
+    seen = (await service.http.get(f"/api/v1/exchanges/{exchange['id']}", headers=customer("acc-1"))).json()
+    assert (seen["status"], seen["discounted_paise"], seen["cancel_reason"]) == ("awaiting_handover", exchange["amount_paise"], None)
+    assert await service.published("valuation.ExchangeCancelled") == []
+    refused = await cancel(service, exchange)
+    assert (refused.status_code, refused.json()["code"]) == (409, "exchange_not_cancellable")
+
+
+async def test_a_coupon_expiring_while_cancelling_cancels_with_reason_coupon_expired(service):
+    exchange = await service.open_exchange("acc-1", imei(1))
+    await cancel(service, exchange)
+    expired = CouponExpired(coupon_id="cpn_1", exchange_id=exchange["id"], account_id="acc-1", expired_at=service.clock.now())
+    await service.deliver(service.progress().expired, expired)
+    [event] = await service.published("valuation.ExchangeCancelled")
+    assert event["reason"] == "coupon_expired"
+    await service.deliver(service.progress().voided, coupon_voided(exchange, service.clock.now()))  # too late: nothing more
+    assert len(await service.published("valuation.ExchangeCancelled")) == 1
 
 
 async def test_nobody_but_the_owner_cancels(service):
@@ -96,7 +175,8 @@ async def test_another_retailer_cannot_accept_a_quote_it_did_not_make(service):
 async def test_my_exchanges_pages_newest_first(service):
     for serial in range(3):
         exchange = await service.open_exchange("acc-1", imei(serial))
-        await service.http.post(f"/api/v1/exchanges/{exchange['id']}/cancel", headers=customer("acc-1"))
+        await cancel(service, exchange)
+        await service.deliver(service.progress().voided, coupon_voided(exchange, service.clock.now()))
         service.clock.advance(timedelta(minutes=1))
     first = (await service.http.get("/api/v1/me/exchanges?limit=2", headers=customer("acc-1"))).json()
     assert [e["imei"] for e in first["items"]] == [imei(2), imei(1)]

@@ -6,8 +6,7 @@ from sqlalchemy import select
 
 from contracts.coupon import CouponExpired, CouponIssued, CouponRedeemed, CouponReleased, CouponVoided
 from valuation.db.tables import inspections
-from valuation.events import inbound
-from valuation.testing import COURIER, OPS, RETAILER, customer, imei
+from valuation.testing import COURIER, OPS, OTHER_RETAILER, RETAILER, customer, imei
 
 GOOD_CHECKLIST = {"screen_lock_removed": True, "accounts_removed": True, "memory_card_removed": True}
 AS_QUOTED = {"powers_on": True, "screen": "flawless", "body": "flawless", "functional_issues": [], "accessories": ["charger", "box", "invoice"]}
@@ -72,12 +71,32 @@ async def test_a_coupon_expiring_unused_cancels_the_exchange_with_reason_coupon_
     await service.open_exchange("acc-1", imei(1))  # the device is free again
 
 
-async def test_a_voided_coupon_changes_nothing_more(service):
+async def test_a_coupon_voided_after_an_order_took_and_gave_it_back_still_completes_the_cancel(service):
+    # Cancel requested while valuation saw coupon_issued; the coupon service saw redeem, release, then
+    # the request: it voided the coupon. Valuation sees redeemed, released, voided, in that order.
     exchange = await service.open_exchange("acc-1", imei(1))
-    await service.http.post(f"/api/v1/exchanges/{exchange['id']}/cancel", headers=customer("acc-1"))
-    voided = CouponVoided(coupon_id="cpn_1", exchange_id=exchange["id"], account_id="acc-1", reason="exchange_cancelled", voided_at=service.clock.now())
-    assert "coupon.CouponVoided" not in inbound.subscriptions(service.app.state.outbox, service.clock)
-    assert voided.exchange_id == exchange["id"] and (await status_of(service, exchange))["status"] == "cancelled"
+    progress, now = service.progress(), service.clock.now()
+    await service.deliver(progress.issued, issued(exchange, now))
+    assert (await service.http.post(f"/api/v1/exchanges/{exchange['id']}/cancel", headers=customer("acc-1"))).json()["status"] == "cancelling"
+    await service.deliver(progress.redeemed, redeemed(exchange, now))
+    released = CouponReleased(coupon_id="cpn_1", exchange_id=exchange["id"], account_id="acc-1", redemption_id="rdm_1", order_id="ord-1",
+                              expires_at=now + timedelta(days=14), released_at=now)
+    await service.deliver(progress.released, released)
+    voided = CouponVoided(coupon_id="cpn_1", exchange_id=exchange["id"], account_id="acc-1", reason="customer_cancelled", voided_at=now)
+    await service.deliver(progress.voided, voided)
+    seen = await status_of(service, exchange)
+    assert (seen["status"], seen["cancel_reason"], seen["discounted_paise"]) == ("cancelled", "customer_cancelled", 0)
+    [event] = await service.published("valuation.ExchangeCancelled")
+    assert (event["reason"], event["discounted_paise"]) == ("customer_cancelled", 0)
+
+
+async def test_the_void_echoing_a_revoked_exchange_changes_nothing(service):
+    exchange = await awaiting_handover(service)
+    await hand_over(service, exchange, "h-1", imei=imei(99))
+    voided = CouponVoided(coupon_id="cpn_1", exchange_id=exchange["id"], account_id="acc-1", reason="handover_failed", voided_at=service.clock.now())
+    await service.deliver(service.progress().voided, voided)
+    assert (await status_of(service, exchange))["status"] == "revoked"
+    assert len(await service.published("valuation.ExchangeCancelled")) == 1
 
 
 async def test_a_handover_with_an_incomplete_checklist_is_refused_and_may_be_retried(service):
@@ -129,3 +148,47 @@ async def test_only_logistics_and_retail_partners_hand_over_and_only_when_the_co
     body = {"imei": exchange["imei"], "checklist": GOOD_CHECKLIST, "condition": AS_QUOTED}
     response = await service.http.post(f"/api/v1/exchanges/{exchange['id']}/handover", json=body, headers=customer("acc-1"))
     assert response.status_code == 404
+
+
+async def test_a_retailer_hands_over_only_its_own_exchanges_and_logistics_any(service):
+    body = {"imei": imei(1), "account_id": "acc-1", "condition": AS_QUOTED}
+    quote = (await service.http.post("/api/v1/quotes", json=body, headers=RETAILER)).json()
+    exchange = (await service.http.post(f"/api/v1/quotes/{quote['id']}/accept", headers=RETAILER)).json()
+    progress, now = service.progress(), service.clock.now()
+    await service.deliver(progress.issued, issued(exchange, now))
+    await service.deliver(progress.redeemed, redeemed(exchange, now))
+    handover = {"imei": exchange["imei"], "checklist": GOOD_CHECKLIST, "condition": AS_QUOTED}
+    path = f"/api/v1/exchanges/{exchange['id']}/handover"
+    stranger = await service.http.post(path, json=handover, headers=OTHER_RETAILER)
+    assert (stranger.status_code, stranger.json()["code"]) == (404, "not_found")
+    assert (await status_of(service, exchange))["status"] == "awaiting_handover"
+    own = await service.http.post(path, json=handover, headers=RETAILER)
+    assert own.status_code == 200 and own.json()["outcome"] == "completed"
+
+    walk_in = await awaiting_handover(service)  # accepted by the customer online: no retailer involved
+    walk_in_path = f"/api/v1/exchanges/{walk_in['id']}/handover"
+    assert (await service.http.post(walk_in_path, json=handover | {"imei": walk_in["imei"]}, headers=RETAILER)).status_code == 404
+    assert (await service.http.post(walk_in_path, json=handover | {"imei": walk_in["imei"]}, headers=COURIER)).status_code == 200
+
+
+async def test_a_handover_refused_before_the_coupon_is_seen_used_is_retried_afresh_with_the_same_key(service):
+    exchange = await service.open_exchange("acc-1", imei(1))
+    progress, now = service.progress(), service.clock.now()
+    await service.deliver(progress.issued, issued(exchange, now))
+    early = await hand_over(service, exchange, "h-1")
+    assert (early.status_code, early.json()["code"]) == (409, "exchange_not_awaiting_handover")
+    await service.deliver(progress.redeemed, redeemed(exchange, now))  # CouponRedeemed arrives
+    retried = await hand_over(service, exchange, "h-1")
+    assert retried.status_code == 200 and retried.json()["outcome"] == "completed"
+    assert "idempotent-replayed" not in retried.headers
+    replay = await hand_over(service, exchange, "h-1")
+    assert replay.headers["idempotent-replayed"] == "true" and replay.content == retried.content
+
+
+async def test_a_handover_refused_for_a_closed_exchange_is_replayed_with_its_key(service):
+    exchange = await awaiting_handover(service)
+    assert (await hand_over(service, exchange, "h-1")).status_code == 200
+    first = await hand_over(service, exchange, "h-2")
+    again = await hand_over(service, exchange, "h-2")
+    assert (first.status_code, first.json()["code"]) == (409, "exchange_not_awaiting_handover")
+    assert again.headers["idempotent-replayed"] == "true"

@@ -1,8 +1,10 @@
 """Handover verdicts and the coupon-driven exchange states, without I/O."""
 
+import pytest
+
 from valuation.config import DEFAULT_DEDUCTIONS
 from valuation.domain.condition import Condition
-from valuation.domain.exchange import after_coupon, is_open
+from valuation.domain.exchange import NotCancellable, after_coupon, cancel_outcome, is_open
 from valuation.domain.handover import judge, missing_checklist_items
 from valuation.domain.pricing import Assured
 
@@ -49,3 +51,24 @@ def test_coupon_progress_moves_only_from_the_states_it_applies_to():
     assert after_coupon("awaiting_handover", "expired") is None
     assert after_coupon("cancelled", "issued") is None
     assert is_open("awaiting_handover") and not is_open("revoked")
+
+
+def test_a_customer_cancel_asks_first_and_holds_the_exchange_open_meanwhile():
+    assert cancel_outcome("accepted") == cancel_outcome("coupon_issued") == "cancelling"
+    assert cancel_outcome("cancelling") is None  # asked already: nothing more to do
+    for too_late in ("awaiting_handover", "completed", "revoked", "cancelled"):
+        with pytest.raises(NotCancellable):
+            cancel_outcome(too_late)
+    assert is_open("cancelling")
+
+
+def test_a_cancelling_exchange_ends_with_its_coupon():
+    assert after_coupon("cancelling", "voided") == "cancelled"
+    assert after_coupon("cancelling", "redeemed") == "awaiting_handover"  # the cancel lost the race to an order
+    assert after_coupon("cancelling", "expired") == "cancelled"
+    assert after_coupon("cancelling", "issued") is None  # the code is recorded, the state stays
+    assert after_coupon("cancelling", "released") is None
+    assert after_coupon("coupon_issued", "voided") == "cancelled"
+    for closed in ("cancelled", "revoked", "completed"):
+        assert after_coupon(closed, "voided") is None
+    assert after_coupon("awaiting_handover", "voided") is None

@@ -100,7 +100,11 @@ async def my_exchanges(request: Request, principal: CustomerDep, limit: LimitQue
     )
 
 
-@router.post("/exchanges/{exchange_id}/cancel", response_model=ExchangeOut, summary="Cancel before the coupon is used (owner)")
+@router.post(
+    "/exchanges/{exchange_id}/cancel",
+    response_model=ExchangeOut,
+    summary="Ask to cancel before the coupon is used (owner): 200 `cancelling`; poll the exchange until `cancelled`",
+)
 async def cancel_exchange(exchange_id: ExchangeId, request: Request, principal: CustomerDep, clock: ClockDep, idempotency: IdempotencyDep) -> Response:
     async def effect(session):  # type: ignore[no-untyped-def]
         row = await exchanges.cancel(session, request.app.state.outbox, clock, principal, exchange_id)
@@ -109,7 +113,7 @@ async def cancel_exchange(exchange_id: ExchangeId, request: Request, principal: 
     return await idempotency.run(effect)
 
 
-@router.post("/exchanges/{exchange_id}/handover", response_model=HandoverOut, summary="Hand over the old phone at delivery (logistics, retail)")
+@router.post("/exchanges/{exchange_id}/handover", response_model=HandoverOut, summary="Hand over the old phone at delivery (logistics; the retailer of the exchange)")
 async def hand_over(
     exchange_id: ExchangeId, body: HandoverBody, request: Request, partner: HandoverPartner, clock: ClockDep, idempotency: IdempotencyDep
 ) -> Response:

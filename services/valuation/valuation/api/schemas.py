@@ -59,7 +59,9 @@ class QuoteOut(BaseModel):
 class ExchangeOut(BaseModel):
     id: str
     quote_id: str
-    status: Literal["accepted", "coupon_issued", "awaiting_handover", "completed", "revoked", "cancelled"]
+    status: Literal["accepted", "coupon_issued", "awaiting_handover", "cancelling", "completed", "revoked", "cancelled"] = Field(
+        description="`cancelling`: the owner asked to cancel; it completes (`cancelled`) once the coupon is voided"
+    )
     account_id: str
     imei: str
     model_id: str

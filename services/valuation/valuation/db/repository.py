@@ -28,8 +28,8 @@ async def active_plans_for(session: AsyncSession, imei: str, account_id: str) ->
     return list(await session.execute(query))
 
 
-async def plan_status(session: AsyncSession, plan_id: str) -> str | None:
-    return await session.scalar(select(plans.c.status).where(plans.c.plan_id == plan_id))
+async def get_plan(session: AsyncSession, plan_id: str):  # type: ignore[no-untyped-def]
+    return (await session.execute(select(plans).where(plans.c.plan_id == plan_id))).one_or_none()
 
 
 async def get_quote(session: AsyncSession, quote_id: str, lock: bool = False):  # type: ignore[no-untyped-def]

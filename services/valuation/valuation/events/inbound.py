@@ -56,12 +56,22 @@ class CouponProgress:
         await self._move(session, event.exchange_id, "released", discounted_paise=0)
 
     async def expired(self, session: AsyncSession, event: coupon.CouponExpired) -> None:
-        exchange = await repository.get_exchange(session, event.exchange_id, lock=True)
-        if exchange is None or after_coupon(exchange.status, "expired") is None:
+        # Also from `cancelling`: the coupon expired before the cancel request reached it; cancelled either way.
+        await self._cancel(session, event.exchange_id, "expired", "coupon_expired")
+
+    async def voided(self, session: AsyncSession, event: coupon.CouponVoided) -> None:
+        # The coupon service granted the owner's cancel request: now the exchange is cancelled, and
+        # ExchangeCancelled (what enrolment follows) goes out. For an exchange already closed this is
+        # only the echo of its ExchangeCancelled, and changes nothing.
+        await self._cancel(session, event.exchange_id, "voided", "customer_cancelled")
+
+    async def _cancel(self, session: AsyncSession, exchange_id: str, happening: str, reason: str) -> None:
+        exchange = await repository.get_exchange(session, exchange_id, lock=True)
+        if exchange is None or after_coupon(exchange.status, happening) is None:
             return
         now = self.clock.now()
-        await repository.move_exchange(session, exchange.id, "cancelled", now, cancel_reason="coupon_expired")
-        await self.outbox.add(session, exchange_cancelled(exchange, "coupon_expired", now), now)
+        await repository.move_exchange(session, exchange.id, "cancelled", now, cancel_reason=reason)
+        await self.outbox.add(session, exchange_cancelled(exchange, reason, now), now)
 
     async def _move(self, session: AsyncSession, exchange_id: str, happening: str, **values) -> None:  # type: ignore[no-untyped-def]
         exchange = await repository.get_exchange(session, exchange_id, lock=True)
@@ -80,7 +90,7 @@ def _on(contract: type, handler) -> Subscription:  # type: ignore[no-untyped-def
 
 
 def subscriptions(outbox: Outbox, clock: Clock) -> dict[str, Subscription]:
-    """Every event type valuation consumes; CouponVoided needs nothing (the exchange was already cancelled)."""
+    """Every event type valuation consumes."""
     progress = CouponProgress(outbox, clock)
     wanted = [
         _on(catalog.ModelUpserted, on_model_upserted),
@@ -92,5 +102,6 @@ def subscriptions(outbox: Outbox, clock: Clock) -> dict[str, Subscription]:
         _on(coupon.CouponRedeemed, progress.redeemed),
         _on(coupon.CouponReleased, progress.released),
         _on(coupon.CouponExpired, progress.expired),
+        _on(coupon.CouponVoided, progress.voided),
     ]
     return {sub.contract.TYPE: sub for sub in wanted}

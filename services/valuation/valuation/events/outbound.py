@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from contracts.valuation import ExchangeAccepted, ExchangeCancelled, ExchangeCompleted
+from contracts.valuation import ExchangeAccepted, ExchangeCancellationRequested, ExchangeCancelled, ExchangeCompleted
 
 
 def exchange_accepted(row, accepted_by: str, now: datetime) -> ExchangeAccepted:  # type: ignore[no-untyped-def]
@@ -37,3 +37,7 @@ def exchange_cancelled(row, reason: str, now: datetime) -> ExchangeCancelled:  #
         discounted_paise=row.discounted_paise if reason == "handover_failed" else 0,
         cancelled_at=now,
     )
+
+
+def exchange_cancellation_requested(row, now: datetime) -> ExchangeCancellationRequested:  # type: ignore[no-untyped-def]
+    return ExchangeCancellationRequested(exchange_id=row.id, account_id=row.account_id, requested_at=now, reason="customer_cancelled")

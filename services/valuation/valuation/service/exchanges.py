@@ -9,8 +9,8 @@ from servicekit.ids import new_id
 from servicekit.principal import Principal
 from servicekit.problems import Problem
 from valuation.db import repository
-from valuation.domain.exchange import CANCELLABLE
-from valuation.events.outbound import exchange_accepted, exchange_cancelled
+from valuation.domain.exchange import NotCancellable, cancel_outcome
+from valuation.events.outbound import exchange_accepted, exchange_cancellation_requested
 from valuation.service.quotes import quote_status
 
 ALREADY_OPEN = "This account or this phone already has an open exchange; one device at a time."
@@ -29,7 +29,7 @@ async def accept(session: AsyncSession, outbox: Outbox, clock: Clock, principal:
     if await repository.blocklisted(session, quote.imei):
         raise Problem(422, "imei_blocklisted", "This IMEI is reported lost or stolen.")
     plan_id = quote.assured["plan_id"] if quote.assured else None
-    if plan_id and await repository.plan_status(session, plan_id) != "active":
+    if plan_id and not await plan_still_honoured(session, plan_id, clock):
         raise Problem(409, "quote_expired", "The plan behind this quote's assured value is no longer active; ask for a new quote.")
     if await repository.open_exchange_for(session, quote.account_id, quote.imei):
         raise Problem(409, "exchange_already_open", ALREADY_OPEN)
@@ -59,6 +59,17 @@ async def accept(session: AsyncSession, outbox: Outbox, clock: Clock, principal:
     return await repository.get_exchange(session, row["id"])
 
 
+async def plan_still_honoured(session: AsyncSession, plan_id: str, clock: Clock) -> bool:
+    """The quoted assured amount stands while its plan is active and has not lapsed on the accept day (Asia/Kolkata).
+
+    Decided from the plans read model and the clock, not from the quote: a plan cancelled, redeemed
+    or lapsed since the quote (whether or not PlanLapsed has arrived yet) no longer backs the floor.
+    A window that merely changed since the quote does not matter: the quoted amount is honoured.
+    """
+    plan = await repository.get_plan(session, plan_id)
+    return plan is not None and plan.status == "active" and clock.today() < plan.lapses_on
+
+
 def may_accept(principal: Principal, account_id: str, quoting_partner: str | None) -> bool:
     """The owner, or the retailer that quoted on the owner's behalf."""
     if principal.account_id is not None:
@@ -67,13 +78,21 @@ def may_accept(principal: Principal, account_id: str, quoting_partner: str | Non
 
 
 async def cancel(session: AsyncSession, outbox: Outbox, clock: Clock, principal: Principal, exchange_id: str):  # type: ignore[no-untyped-def]
-    """The owner calls the exchange off before the coupon is used; ExchangeCancelled voids the coupon."""
+    """The owner asks to call the exchange off: `cancelling`, and ExchangeCancellationRequested to the coupon service.
+
+    Valuation's view of the coupon lags, so the coupon service decides: it voids an unused coupon
+    (CouponVoided → `cancelled`, ExchangeCancelled) or, if an order holds it, leaves it (CouponRedeemed
+    → `awaiting_handover`). Asking again while `cancelling` answers the same, with no new event.
+    """
     exchange = await repository.get_exchange(session, exchange_id, lock=True)
     if exchange is None or principal.account_id != exchange.account_id:
         raise Problem(404, "not_found", "No such exchange.")
-    if exchange.status not in CANCELLABLE:
-        raise Problem(409, "exchange_not_cancellable", f"An exchange that is {exchange.status} cannot be cancelled.")
-    now = clock.now()
-    await repository.move_exchange(session, exchange.id, "cancelled", now, cancel_reason="customer_cancelled")
-    await outbox.add(session, exchange_cancelled(exchange, "customer_cancelled", now), now)
+    try:
+        target = cancel_outcome(exchange.status)
+    except NotCancellable as exc:
+        raise Problem(409, "exchange_not_cancellable", f"An exchange that is {exchange.status} cannot be cancelled.") from exc
+    if target is not None:
+        now = clock.now()
+        await repository.move_exchange(session, exchange.id, target, now)
+        await outbox.add(session, exchange_cancellation_requested(exchange, now), now)
     return await repository.get_exchange(session, exchange.id)

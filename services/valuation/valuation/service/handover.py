@@ -11,6 +11,7 @@ from servicekit.problems import Problem
 from valuation.db import repository
 from valuation.db.tables import inspections
 from valuation.domain.condition import Condition
+from valuation.domain.exchange import MAY_AWAIT_HANDOVER
 from valuation.domain.handover import judge, missing_checklist_items
 from valuation.domain.pricing import Assured
 from valuation.events.outbound import exchange_cancelled, exchange_completed
@@ -31,10 +32,17 @@ async def hand_over(
 ):  # type: ignore[no-untyped-def]
     """Judge the phone against the accepted quote; keep the inspection and its evidence whatever the verdict."""
     exchange = await repository.get_exchange(session, exchange_id, lock=True)
-    if exchange is None:
+    if exchange is None or not may_hand_over(partner, exchange.partner_key):
         raise Problem(404, "not_found", "No such exchange.")
     if exchange.status != "awaiting_handover":
-        raise Problem(409, "exchange_not_awaiting_handover", f"The exchange is {exchange.status}; a handover needs a coupon used on an order.")
+        # Before the coupon is used the refusal may be only this service not having seen CouponRedeemed
+        # yet: it is not stored against an Idempotency-Key, so a retry with the same key runs afresh.
+        raise Problem(
+            409,
+            "exchange_not_awaiting_handover",
+            f"The exchange is {exchange.status}; a handover needs a coupon used on an order.",
+            retryable=exchange.status in MAY_AWAIT_HANDOVER,
+        )
     missing = missing_checklist_items(checklist)
     if missing:
         raise Problem(422, "handover_checklist_incomplete", "Finish the checklist, then hand over again: " + ", ".join(missing) + ".", missing=missing)
@@ -66,3 +74,10 @@ async def hand_over(
     else:
         await outbox.add(session, exchange_cancelled(exchange, "handover_failed", now), now)
     return await repository.get_exchange(session, exchange.id), verdict
+
+
+def may_hand_over(partner: Principal, involved_retailer: str | None) -> bool:
+    """Logistics partners are contracted for every delivery and may take any phone; a retailer only its own exchange's."""
+    if partner.partner_kind == "logistics":
+        return True
+    return partner.partner_kind == "retailer" and partner.subject is not None and partner.subject == involved_retailer
