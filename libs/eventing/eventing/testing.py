@@ -55,8 +55,8 @@ def running_broker(port: int | None = None) -> Iterator[str]:
         stop(process)
 
 
-async def eventually(check, timeout: float = 30.0, interval: float = 0.1):  # type: ignore[no-untyped-def]
-    """Poll an async check until it returns something truthy, or fail at the deadline."""
+async def eventually(check, timeout: float = 30.0, interval: float = 0.1, what: str = "the condition"):  # type: ignore[no-untyped-def]
+    """Poll an async check until it returns something truthy (and return that), or fail at the deadline."""
     import asyncio
 
     deadline = asyncio.get_running_loop().time() + timeout
@@ -65,7 +65,7 @@ async def eventually(check, timeout: float = 30.0, interval: float = 0.1):  # ty
         if result:
             return result
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
+            raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {result!r})")
         await asyncio.sleep(interval)
 
 

@@ -1,7 +1,5 @@
 """Against a real broker: two consumer instances in one group credit one coupon, and the relay publishes it."""
 
-import asyncio
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -21,7 +19,7 @@ from coupon.main import create_app
 from coupon.testing import exchange_accepted, model_upserted
 from eventing.envelope import Envelope
 from eventing.kafka import KafkaSettings, ensure_topics
-from eventing.testing import running_broker
+from eventing.testing import eventually, running_broker
 
 DEADLINE_SECONDS = 40
 
@@ -31,17 +29,6 @@ def broker() -> Iterator[str]:
     """A fresh broker per test, so the consumer group starts empty."""
     with running_broker() as bootstrap:
         yield bootstrap
-
-
-async def _eventually(check, what: str):  # type: ignore[no-untyped-def]
-    """Poll `check()` until it returns something truthy, or fail after the deadline."""
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        result = await check()
-        if result:
-            return result
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def _publish(bootstrap: str, envelopes: list[tuple[Event, Envelope]]) -> None:
@@ -79,7 +66,7 @@ async def test_an_exchange_delivered_three_times_to_two_consumers_in_one_group_c
             seen = set(await session.scalars(select(inbox.c.event_id).where(inbox.c.event_id.in_([once.id, republished.id]))))
         return seen == {once.id, republished.id}
 
-    await _eventually(all_seen, "both envelopes to be applied")
+    await eventually(all_seen, timeout=DEADLINE_SECONDS, what="both envelopes to be applied")
     async with db.reading() as session:
         assert await session.scalar(select(func.count()).select_from(coupons)) == 1
         code = await session.scalar(select(coupons.c.code))
@@ -94,7 +81,7 @@ async def test_an_exchange_delivered_three_times_to_two_consumers_in_one_group_c
             issued.extend(e for records in batches.values() for r in records if (e := Envelope.from_bytes(r.value)).type == CouponIssued.TYPE)
             return bool(issued)
 
-        await _eventually(coupon_issued_published, "CouponIssued on coupon.events")
+        await eventually(coupon_issued_published, timeout=DEADLINE_SECONDS, what="CouponIssued on coupon.events")
     finally:
         await consumer.stop()
     # Delivery is at least once (two relays may both send a row on SQLite); the event itself is one.

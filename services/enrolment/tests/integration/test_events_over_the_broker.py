@@ -1,8 +1,6 @@
 """The whole event path on a real broker: catalog in, plan events out, exchange events in, each applied once."""
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable
 
 import httpx
 from aiokafka import AIOKafkaConsumer
@@ -16,18 +14,10 @@ from enrolment.main import create_app
 from enrolment.testing import MODEL_ID, NOON_IN_INDIA, OWNER, Service, as_, model_upserted, new_imei
 from eventing.envelope import Envelope
 from eventing.kafka import ensure_topics, new_producer
-from eventing.testing import running_broker
+from eventing.testing import eventually, running_broker
 from servicekit.clock import FixedClock
 
 DEADLINE_SECONDS = 30
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
-    """Poll until `check` holds, failing after the deadline."""
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while not await check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
 
 
 async def test_a_plan_is_sold_from_a_published_model_and_redeemed_by_published_exchange_events(database_url):
@@ -53,7 +43,7 @@ async def test_a_plan_is_sold_from_a_published_model_and_redeemed_by_published_e
                     preview = await http.get("/api/v1/plans/preview", params={"model_id": MODEL_ID, "purchase_date": "2021-03-10"})
                     return preview.status_code == 200
 
-                await eventually(model_known, "the catalog model to reach the read model")
+                await eventually(model_known, what="the catalog model to reach the read model")
                 plan = (await service.sell(new_imei())).json()
                 purchased = await first_event(bootstrap, PlanPurchased.TYPE)
                 assert (purchased.subject, len(purchased.data["schedule"])) == (plan["id"], 4)
@@ -74,8 +64,8 @@ async def test_a_plan_is_sold_from_a_published_model_and_redeemed_by_published_e
                     shown = await http.get(f"/api/v1/plans/{plan['id']}", headers=as_(OWNER))
                     return shown.json()["status"] == "redeemed"
 
-                await eventually(redeemed, "the plan to be redeemed")
-                await eventually(lambda: _has(service, PlanRedeemed.TYPE), "PlanRedeemed in the outbox")
+                await eventually(redeemed, what="the plan to be redeemed")
+                await eventually(lambda: _has(service, PlanRedeemed.TYPE), what="PlanRedeemed in the outbox")
                 assert len(await service.outbox_events(PlanRedeemed.TYPE)) == 1
                 health = (await http.get("/health")).json()
                 assert (health["status"], len(health["workers"])) == ("ok", 4)  # relay, consumer, lapse sweep, idempotency-key purge

@@ -1,6 +1,5 @@
 """Valuation's consumers and relay against a real broker: read models in, exchange events out."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -11,23 +10,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from contracts.base import Event
 from contracts.coupon import CouponExpired, CouponIssued
 from eventing.envelope import Envelope
-from eventing.testing import running_broker
+from eventing.testing import eventually, running_broker
 from servicekit.clock import FixedClock
 from valuation.config import Settings
 from valuation.main import create_app
 from valuation.testing import FLAWLESS, NOON_IN_INDIA, OPS, PHONE, customer, imei, model_upserted, plan_purchased
-
-
-async def eventually(check, within: float = 20.0):  # type: ignore[no-untyped-def]
-    """Poll `check()` until it returns something truthy, or fail at the deadline."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        result = await check()
-        if result:
-            return result
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture
