@@ -8,9 +8,9 @@ from catalog.db.tables import idempotency_keys, outbox
 from catalog.service.view import CatalogView
 from contracts.catalog import TOPIC
 from eventing.outbox import Outbox
-from eventing.relay import OutboxRelay
 from servicekit.app import create_service_app
 from servicekit.clock import Clock
+from servicekit.events import outbox_relay
 
 SERVICE = "catalog"
 
@@ -21,15 +21,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def startup(app: FastAPI) -> None:
         app.state.outbox = Outbox(outbox, source=f"/{SERVICE}")
         app.state.view = CatalogView(app.state.db, settings.view_refresh_seconds)
-        app.state.relay = OutboxRelay(
-            app.state.outbox,
-            TOPIC,
-            settings.kafka(),
-            app.state.db.reading,
-            app.state.db.transaction,
-            app.state.db.is_postgres,
-            poll_seconds=settings.relay_poll_seconds,
-        )
+        app.state.relay = outbox_relay(app.state.db, app.state.outbox, TOPIC, settings)
 
     return create_service_app(
         SERVICE,

@@ -8,11 +8,10 @@ from coupon.config import Settings
 from coupon.db.tables import idempotency_keys, inbox, outbox
 from coupon.events.inbound import subscriptions
 from coupon.service.expiry import ExpirySweep
-from eventing.consumer import InboxConsumer
 from eventing.outbox import Outbox
-from eventing.relay import OutboxRelay
 from servicekit.app import create_service_app
 from servicekit.clock import Clock
+from servicekit.events import inbox_consumer, outbox_relay
 
 SERVICE = "coupon"
 
@@ -21,10 +20,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or Settings()
 
     async def startup(app: FastAPI) -> None:
-        db, kafka = app.state.db, settings.kafka()
+        db = app.state.db
         app.state.outbox = Outbox(outbox, source=f"/{SERVICE}")
-        app.state.relay = OutboxRelay(app.state.outbox, TOPIC, kafka, db.reading, db.transaction, db.is_postgres, poll_seconds=settings.relay_poll_seconds)
-        app.state.consumer = InboxConsumer(SERVICE, subscriptions(app.state.outbox, app.state.clock, settings.validity_days), inbox, db.transaction, kafka)
+        app.state.relay = outbox_relay(db, app.state.outbox, TOPIC, settings)
+        app.state.consumer = inbox_consumer(SERVICE, db, inbox, subscriptions(app.state.outbox, app.state.clock, settings.validity_days), settings)
         app.state.expiry_sweep = ExpirySweep(db, app.state.outbox, app.state.clock, settings.expiry_sweep_seconds)
 
     return create_service_app(

@@ -15,11 +15,10 @@ from enrolment.config import Settings
 from enrolment.db.tables import idempotency_keys, inbox, outbox
 from enrolment.events.inbound import subscriptions
 from enrolment.service.following import lapse_due_plans
-from eventing.consumer import InboxConsumer
 from eventing.outbox import Outbox
-from eventing.relay import OutboxRelay
 from servicekit.app import create_service_app
 from servicekit.clock import Clock
+from servicekit.events import inbox_consumer, outbox_relay
 
 SERVICE = "enrolment"
 log = logging.getLogger("enrolment.sweep")
@@ -31,10 +30,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def startup(app: FastAPI) -> None:
         db = app.state.db
         app.state.outbox = Outbox(outbox, source=f"/{SERVICE}")
-        app.state.relay = OutboxRelay(
-            app.state.outbox, TOPIC, settings.kafka(), db.reading, db.transaction, db.is_postgres, poll_seconds=settings.relay_poll_seconds
-        )
-        app.state.consumer = InboxConsumer(SERVICE, subscriptions(app.state.outbox, app.state.clock), inbox, db.transaction, settings.kafka())
+        app.state.relay = outbox_relay(db, app.state.outbox, TOPIC, settings)
+        app.state.consumer = inbox_consumer(SERVICE, db, inbox, subscriptions(app.state.outbox, app.state.clock), settings)
 
     async def sweep_lapsed_plans(app: FastAPI) -> None:
         """Every few minutes, lapse the plans whose last window has ended (PlanLapsed for each)."""

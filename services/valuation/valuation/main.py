@@ -5,11 +5,10 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from contracts.valuation import TOPIC
-from eventing.consumer import InboxConsumer
 from eventing.outbox import Outbox
-from eventing.relay import OutboxRelay
 from servicekit.app import create_service_app
 from servicekit.clock import Clock
+from servicekit.events import inbox_consumer, outbox_relay
 from valuation.api import ops_routes, routes
 from valuation.config import Settings
 from valuation.db.tables import idempotency_keys, inbox, outbox
@@ -47,10 +46,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, pri
         app.state.outbox = Outbox(outbox, source=f"/{SERVICE}")
         app.state.pricing = pricing or pricing_adapter(app, settings)
         db = app.state.db
-        app.state.relay = OutboxRelay(
-            app.state.outbox, TOPIC, settings.kafka(), db.reading, db.transaction, db.is_postgres, poll_seconds=settings.relay_poll_seconds
-        )
-        app.state.consumer = InboxConsumer(SERVICE, subscriptions(app.state.outbox, app.state.clock), inbox, db.transaction, settings.kafka())
+        app.state.relay = outbox_relay(db, app.state.outbox, TOPIC, settings)
+        app.state.consumer = inbox_consumer(SERVICE, db, inbox, subscriptions(app.state.outbox, app.state.clock), settings)
 
     return create_service_app(
         SERVICE,

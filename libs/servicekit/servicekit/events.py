@@ -1,0 +1,19 @@
+"""Building a service's relay and consumer from its settings and database, the same way everywhere."""
+
+from sqlalchemy import Table
+
+from eventing.consumer import InboxConsumer, Subscription
+from eventing.outbox import Outbox
+from eventing.relay import OutboxRelay
+from servicekit.db import Database
+from servicekit.settings import ServiceSettings
+
+
+def outbox_relay(db: Database, outbox: Outbox, topic: str, settings: ServiceSettings) -> OutboxRelay:
+    """The relay publishing this service's outbox to its topic."""
+    return OutboxRelay(outbox, topic, settings.kafka(), db.reading, db.transaction, db.is_postgres, poll_seconds=settings.relay_poll_seconds)
+
+
+def inbox_consumer(name: str, db: Database, inbox: Table, subscriptions: dict[str, Subscription], settings: ServiceSettings) -> InboxConsumer:
+    """The consumer group `name`, applying each subscribed event once through `inbox`."""
+    return InboxConsumer(name, subscriptions, inbox, db.transaction, settings.kafka())
