@@ -44,11 +44,3 @@ class ModelUpserted(Event):
 
     def aggregate_id(self) -> str:
         return self.id
-
-    def srp_on(self, day: date) -> int | None:
-        """The SRP in effect on a day: the latest price whose effective_from is not after it."""
-        current = None
-        for point in sorted(self.srp_history, key=lambda p: p.effective_from):
-            if point.effective_from <= day:
-                current = point.srp_paise
-        return current

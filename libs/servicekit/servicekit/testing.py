@@ -62,3 +62,15 @@ def principal_headers(kind: str, subject: str | None = None, partner_kind: str |
     from servicekit.settings import DEV_INTERNAL_SECRET
 
     return {"x-principal": sign_principal(Principal(kind, subject, partner_kind, store_id), DEV_INTERNAL_SECRET, lifetime_seconds=TEST_TOKEN_SECONDS)}  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def migrated_database(backend: str, directory: Path, migrations_dir: Path) -> AsyncIterator[str]:
+    """A scratch database brought to a service's newest schema by its own migrations; yields its URL."""
+    import asyncio
+
+    from servicekit.migrations import upgrade
+
+    async with scratch_database(backend, directory) as url:
+        await asyncio.to_thread(upgrade, migrations_dir, url)  # alembic runs its own event loop
+        yield url

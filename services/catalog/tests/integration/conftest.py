@@ -1,6 +1,5 @@
 """The catalog app on a migrated, seeded scratch database (SQLite, and PostgreSQL when configured)."""
 
-import asyncio
 from pathlib import Path
 
 import httpx
@@ -9,16 +8,14 @@ import pytest
 from catalog.config import Settings
 from catalog.main import create_app
 from catalog.seed.__main__ import load_once
-from servicekit.migrations import upgrade
-from servicekit.testing import backends, scratch_database
+from servicekit.testing import backends, migrated_database
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "catalog" / "db" / "migrations"
 
 
 @pytest.fixture(params=backends())
 async def catalog(request, tmp_path):
-    async with scratch_database(request.param, tmp_path) as url:
-        await asyncio.to_thread(upgrade, MIGRATIONS, url)
+    async with migrated_database(request.param, tmp_path, MIGRATIONS) as url:
         await load_once(url)
         app = create_app(Settings(database_url=url, run_workers=False))
         async with app.router.lifespan_context(app):

@@ -1,6 +1,5 @@
 """Fixtures: the coupon app against a real database (SQLite, and PostgreSQL when configured)."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,8 +10,7 @@ from coupon.config import Settings
 from coupon.main import create_app
 from coupon.testing import ACCEPTED_AT, CATALOG, MIGRATIONS, Harness, model_upserted
 from servicekit.clock import FixedClock
-from servicekit.migrations import upgrade
-from servicekit.testing import backends, scratch_database
+from servicekit.testing import backends, migrated_database
 
 
 @pytest.fixture(params=backends())
@@ -22,8 +20,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
-    async with scratch_database(backend, tmp_path) as url:
-        await asyncio.to_thread(upgrade, MIGRATIONS, url)
+    async with migrated_database(backend, tmp_path, MIGRATIONS) as url:
         yield url
 
 

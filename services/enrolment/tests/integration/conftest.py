@@ -1,6 +1,5 @@
 """The enrolment app against a real, migrated database (SQLite, and PostgreSQL when configured)."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,8 +11,7 @@ from enrolment.db.migrate import MIGRATIONS
 from enrolment.main import create_app
 from enrolment.testing import NOON_IN_INDIA, Service, model_upserted
 from servicekit.clock import FixedClock
-from servicekit.migrations import upgrade
-from servicekit.testing import backends, scratch_database
+from servicekit.testing import backends, migrated_database
 
 
 @pytest.fixture(params=backends())
@@ -23,8 +21,7 @@ def backend(request) -> str:
 
 @pytest.fixture
 async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
-    async with scratch_database(backend, tmp_path) as url:
-        await asyncio.to_thread(upgrade, MIGRATIONS, url)  # alembic runs its own event loop
+    async with migrated_database(backend, tmp_path, MIGRATIONS) as url:
         yield url
 
 

@@ -1,6 +1,5 @@
 """The valuation app against a real, migrated database (SQLite, and PostgreSQL when configured)."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -8,8 +7,7 @@ import httpx
 import pytest
 
 from servicekit.clock import FixedClock
-from servicekit.migrations import upgrade
-from servicekit.testing import backends, scratch_database
+from servicekit.testing import backends, migrated_database
 from valuation.config import Settings
 from valuation.events import inbound
 from valuation.main import create_app
@@ -23,8 +21,7 @@ def backend(request) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
-    async with scratch_database(backend, tmp_path) as url:
-        await asyncio.to_thread(upgrade, MIGRATIONS, url)  # alembic runs its own event loop
+    async with migrated_database(backend, tmp_path, MIGRATIONS) as url:
         yield url
 
 
