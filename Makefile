@@ -33,7 +33,7 @@ migrate: install
 
 ## Print a customer token (or an ops token with ROLE=ops) for the embedded default.
 token: install
-	@$(PY) -m gateway.cli token --account "$(ACCOUNT)" $(if $(ROLE),--role $(ROLE),)
+	@$(PY) -m launcher token --account "$(ACCOUNT)" $(if $(ROLE),--role $(ROLE),)
 
 ## Print a valid sample IMEI for a seeded model: make imei MODEL=redmi-note-9-pro-4gb-64gb
 imei: install

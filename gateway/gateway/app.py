@@ -7,7 +7,6 @@ an httpx-based proxy kept 6–13 % of direct throughput on this machine, this sh
 import asyncio
 import contextlib
 import logging
-import time
 import uuid
 
 import aiohttp
@@ -15,6 +14,7 @@ import orjson
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
+from gateway.addresses import client_address, rate_key, trace_parent
 from gateway.auth import Authenticator, Unauthenticated, bearer_token
 from gateway.config import Settings
 from gateway.edge import SECURITY_HEADERS, Cors
@@ -23,14 +23,16 @@ from gateway.openapi import OpenApiDocument
 from gateway.partners import load_partners
 from gateway.problems import send_body, send_problem
 from gateway.ratelimit import Limit, Limiter, MemoryLimiter, RedisLimiter
-from gateway.replay import MemoryReplayGuard, RedisReplayGuard
 from gateway.routes import is_coupon_lookup, service_for
 from servicekit.logging import configure_logging
-from servicekit.principal import ANONYMOUS, LIFETIME_SECONDS, PRINCIPAL_HEADER, Principal, sign_principal
+from servicekit.principal import ANONYMOUS, PRINCIPAL_HEADER, Principal, sign_principal
+from servicekit.replay import replay_guard
 
 log = logging.getLogger("gateway")
 
-_WANTED = {b"authorization", b"x-api-key", b"x-signature", b"x-request-id", b"content-length", b"traceparent", b"origin"}
+_WANTED = {b"authorization", b"x-api-key", b"x-signature", b"x-request-id", b"content-length", b"traceparent", b"origin", b"x-forwarded-for"}
+# A credential sent twice is ambiguous (which one counts depends on who reads it): refused outright.
+_SINGLE = (b"authorization", b"x-api-key", b"x-signature")
 _BUFFER_LIMIT = 1024 * 1024  # responses up to this size go back in one piece; larger ones stream
 
 
@@ -44,16 +46,17 @@ class Gateway:
         self.upstreams = self.settings.upstreams()
         window = self.settings.signature_tolerance_seconds
         redis_url, prefix = self.settings.redis_url, self.settings.redis_prefix
-        replays = RedisReplayGuard(redis_url, window, prefix) if redis_url else MemoryReplayGuard(window)
-        self.auth = Authenticator(self.settings, load_partners(self.settings.partners_file), replays)
-        self.limiter: Limiter = RedisLimiter(redis_url, prefix + "rl:") if redis_url else MemoryLimiter()
-        self.limits = {kind: Limit(*self.settings.limit(kind)) for kind in ("anonymous", "customer", "ops", "partner", "coupon_lookup")}
+        # A signature is remembered until it could no longer pass the timestamp check anyway.
+        self.replays = replay_guard(redis_url, 2 * window, prefix + "sig:")
+        self.auth = Authenticator(self.settings, load_partners(self.settings.partners_file), self.replays)
+        self.limiter: Limiter = RedisLimiter(redis_url, prefix + "rl:") if redis_url else MemoryLimiter(self.settings.rate_limit_max_keys)
+        kinds = ("anonymous", "customer", "ops", "partner", "coupon_lookup", "auth_failure")
+        self.limits = {kind: Limit(*self.settings.limit(kind)) for kind in kinds}
         self.cors = Cors(self.settings)
         self.openapi = OpenApiDocument(self.upstreams, self.settings.openapi_refresh_seconds)
         self.timeout = aiohttp.ClientTimeout(total=self.settings.upstream_timeout_seconds)
         self.session: aiohttp.ClientSession | None = None
         self._background: asyncio.Task | None = None
-        self._forwarded: dict[Principal, tuple[str, float]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -85,11 +88,18 @@ class Gateway:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._background
         await self.limiter.close()
+        await self.replays.close()
         if self.session is not None:
             await self.session.close()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        wanted = {name: value for name, value in scope["headers"] if name in _WANTED}
+        wanted: dict[bytes, bytes] = {}
+        repeated = None
+        for name, value in scope["headers"]:
+            if name in _WANTED:
+                if name in wanted and name in _SINGLE:
+                    repeated = name
+                wanted[name] = value
         request_id = wanted[b"x-request-id"].decode("latin-1")[:200] if b"x-request-id" in wanted else uuid.uuid4().hex
         edge = SECURITY_HEADERS + self.cors.headers_for(wanted.get(b"origin"))
         path = scope["path"]
@@ -100,6 +110,9 @@ class Gateway:
             return
         if path in ("/api/v1/health", "/api/v1/openapi.json", "/docs"):
             await self._own_route(path, send, request_id, edge)
+            return
+        if repeated is not None:
+            await send_problem(send, 400, "duplicate_credentials", f"The {repeated.decode()} header was sent more than once.", request_id, edge)
             return
         service = service_for(path)
         if service is None:
@@ -119,16 +132,24 @@ class Gateway:
         path_with_query = scope["raw_path"].decode("latin-1") if scope.get("raw_path") else path
         if scope["query_string"]:
             path_with_query += "?" + scope["query_string"].decode("latin-1")
+        client = client_address(scope["client"][0] if scope.get("client") else None, wanted.get(b"x-forwarded-for"), self.settings.trusted_proxies)
+        failures = f"authfail:{rate_key(client)}"
+        if _presents_credentials(wanted):
+            gate = await self.limiter.take(failures, self.limits["auth_failure"], cost=0)
+            if not gate.allowed:
+                await send_problem(send, 429, "rate_limited", "Too many failed sign-ins from this address; retry later.", request_id, edge + gate.headers())
+                return
         try:
             principal = await self._authenticate(wanted, method, path_with_query, body)
         except Unauthenticated as exc:
+            await self.limiter.take(failures, self.limits["auth_failure"])
             await send_problem(send, 401, "unauthorized", str(exc), request_id, [*edge, (b"www-authenticate", b'Bearer realm="api"')])
             return
-        verdict = await self._rate_limit(scope, principal, method, path)
+        verdict = await self._rate_limit(client, principal, method, path)
         if verdict is not None:
             await send_problem(send, 429, "rate_limited", "Too many requests; slow down and retry after the given time.", request_id, edge + verdict)
             return
-        await self._forward(scope, send, service, path_with_query, body, principal, request_id, wanted.get(b"traceparent"), edge)
+        await self._forward(scope, send, service, path_with_query, body, principal, request_id, client, wanted.get(b"traceparent"), edge)
 
     async def _authenticate(self, wanted: dict[bytes, bytes], method: str, path_with_query: str, body: bytes) -> Principal:
         if b"x-api-key" in wanted or b"x-signature" in wanted:
@@ -142,11 +163,10 @@ class Gateway:
             return await self.auth.customer(token)
         return ANONYMOUS
 
-    async def _rate_limit(self, scope: Scope, principal: Principal, method: str, path: str) -> list[tuple[bytes, bytes]] | None:
+    async def _rate_limit(self, client: str, principal: Principal, method: str, path: str) -> list[tuple[bytes, bytes]] | None:
         """None when the request may pass; the 429's headers when it may not."""
         if principal is ANONYMOUS:
-            client = scope.get("client")
-            key = f"ip:{client[0] if client else '-'}"
+            key = f"ip:{rate_key(client)}"
         else:
             key = principal.scope_key()
         verdict = await self.limiter.take(key, self.limits[principal.kind])
@@ -171,32 +191,20 @@ class Gateway:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    def _principal_header(self, principal: Principal) -> str | None:
-        """The signed principal, reused for half its lifetime so signing stays off the hot path."""
-        if principal is ANONYMOUS:
-            return None
-        now = time.time()
-        cached = self._forwarded.get(principal)
-        if cached is None or cached[1] < now:
-            if len(self._forwarded) > 10_000:
-                self._forwarded.clear()
-            cached = (sign_principal(principal, self.settings.internal_secret, now), now + LIFETIME_SECONDS / 2)
-            self._forwarded[principal] = cached
-        return cached[0]
-
     async def _forward(
-        self, scope: Scope, send: Send, service: str, path_with_query: str, body: bytes, principal: Principal, request_id: str, traceparent: bytes | None, edge: list
+        self, scope: Scope, send: Send, service: str, path_with_query: str, body: bytes, principal: Principal, request_id: str,
+        client: str, traceparent: bytes | None, edge: list,
     ) -> None:
         assert self.session is not None
         headers = upstream_headers(scope["headers"])
         headers["x-request-id"] = request_id
-        headers["traceparent"] = traceparent.decode("latin-1") if traceparent else f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
-        signed = self._principal_header(principal)
-        if signed:
-            headers[PRINCIPAL_HEADER] = signed
-        client = scope.get("client")
-        if client:
-            headers["x-forwarded-for"] = client[0]
+        headers["traceparent"] = trace_parent(traceparent)
+        if principal is not ANONYMOUS:
+            # Signed for this one request to this one service (method, path, body), once, for seconds.
+            headers[PRINCIPAL_HEADER] = sign_principal(
+                principal, self.settings.internal_secret, service=service, method=scope["method"], path_with_query=path_with_query, body=body
+            )
+        headers["x-forwarded-for"] = client
         url = URL(self.upstreams[service] + path_with_query, encoded=True)
         try:
             async with self.session.request(scope["method"], url, headers=headers, data=body or None, timeout=self.timeout, allow_redirects=False) as upstream:
@@ -240,6 +248,10 @@ class Gateway:
         results = dict(await asyncio.gather(*(probe(name, base) for name, base in self.upstreams.items())))
         healthy = all(result.get("status") == "ok" for result in results.values())
         return (200 if healthy else 503), orjson.dumps({"status": "ok" if healthy else "degraded", "services": results})
+
+
+def _presents_credentials(wanted: dict[bytes, bytes]) -> bool:
+    return b"authorization" in wanted or b"x-api-key" in wanted or b"x-signature" in wanted
 
 
 def app() -> Gateway:

@@ -35,29 +35,47 @@ class Verdict:
 
 
 class Limiter(Protocol):
-    async def take(self, key: str, limit: Limit) -> Verdict: ...
+    async def take(self, key: str, limit: Limit, cost: int = 1) -> Verdict:
+        """Take `cost` tokens when at least one is there; cost 0 only asks whether one is."""
+        ...
 
     async def close(self) -> None: ...
 
 
 class MemoryLimiter:
-    """One process's buckets; enough for a single gateway."""
+    """One process's buckets; enough for a single gateway.
+
+    Bounded: past `max_keys` it forgets the fullest buckets first. A full bucket is the same as no
+    bucket, and the one holding back a client that is being limited is the emptiest, so a flood of
+    made-up keys (each spends one token) cannot reset the bucket of someone who is being limited.
+    """
 
     def __init__(self, max_keys: int = 100_000) -> None:
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._buckets: dict[str, tuple[float, float, Limit]] = {}
         self.max_keys = max_keys
 
-    async def take(self, key: str, limit: Limit) -> Verdict:
+    async def take(self, key: str, limit: Limit, cost: int = 1) -> Verdict:
         now = time.monotonic()
-        tokens, updated = self._buckets.get(key, (float(limit.burst), now))
+        tokens, updated, _ = self._buckets.get(key, (float(limit.burst), now, limit))
         tokens = min(float(limit.burst), tokens + (now - updated) * limit.rate)
         allowed = tokens >= 1.0
         if allowed:
-            tokens -= 1.0
-        if len(self._buckets) >= self.max_keys:
-            self._buckets.clear()  # a flood of distinct keys; forgetting is safer than growing
-        self._buckets[key] = (tokens, now)
+            tokens -= cost
+        self._buckets[key] = (tokens, now, limit)
+        if len(self._buckets) > self.max_keys:
+            self._forget(now)
         return Verdict(allowed, limit, int(tokens), 0.0 if allowed else (1.0 - tokens) / limit.rate)
+
+    def _forget(self, now: float) -> None:
+        def fullness(item: tuple[str, tuple[float, float, Limit]]) -> float:
+            tokens, updated, limit = item[1]
+            return min(1.0, (tokens + (now - updated) * limit.rate) / limit.burst)
+
+        keep = int(self.max_keys * 0.9)  # forget in batches, so the sort is paid once per many inserts
+        self._buckets = dict(sorted(self._buckets.items(), key=fullness)[:keep])
+
+    def __len__(self) -> int:
+        return len(self._buckets)
 
     async def close(self) -> None:
         return None
@@ -69,13 +87,14 @@ local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
 local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
 local tokens = tonumber(bucket[1]) or burst
 local ts = tonumber(bucket[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
 local allowed = 0
 if tokens >= 1 then
-  tokens = tokens - 1
+  tokens = tokens - cost
   allowed = 1
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
@@ -94,8 +113,8 @@ class RedisLimiter:
         self.prefix = prefix
         self._take = self.redis.register_script(_TAKE)
 
-    async def take(self, key: str, limit: Limit) -> Verdict:
-        allowed, tokens_text = await self._take(keys=[self.prefix + key], args=[limit.rate, limit.burst])
+    async def take(self, key: str, limit: Limit, cost: int = 1) -> Verdict:
+        allowed, tokens_text = await self._take(keys=[self.prefix + key], args=[limit.rate, limit.burst, cost])
         tokens = float(tokens_text)
         return Verdict(bool(allowed), limit, int(tokens), 0.0 if allowed else (1.0 - tokens) / limit.rate)
 

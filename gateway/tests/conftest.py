@@ -22,7 +22,10 @@ async def _echo(request: web.Request) -> web.Response:
     if request.path.endswith("/slow"):
         await asyncio.sleep(3)
     body = await request.read()
-    return web.json_response({"path": request.path_qs, "headers": {k.lower(): v for k, v in request.headers.items()}, "body_size": len(body)})
+    return web.json_response(
+        {"method": request.method, "path": request.path_qs, "headers": {k.lower(): v for k, v in request.headers.items()}, "body_size": len(body),
+         "body": body.decode("latin-1")}
+    )
 
 
 @pytest.fixture

@@ -6,16 +6,24 @@ import jwt
 
 from gateway.cli import dev_token
 from gateway.config import Settings
+from gateway.routes import service_for
 from servicekit.principal import PrincipalVerifier
-from servicekit.settings import DEV_INTERNAL_SECRET
+from servicekit.replay import MemoryReplayGuard
 from smartupgrade_partner.signing import sign_request
 
 MODELS = "/api/v1/catalog/models"
 
 
-def forwarded_principal(response):  # type: ignore[no-untyped-def]
-    token = response.json()["headers"].get("x-principal")
-    return PrincipalVerifier(DEV_INTERNAL_SECRET).verify(token) if token else None
+async def forwarded_principal(response):  # type: ignore[no-untyped-def]
+    """The principal as the service the request went to verifies it: bound to its method, path and body."""
+    echoed = response.json()
+    token = echoed["headers"].get("x-principal")
+    if not token:
+        return None
+    service = service_for(echoed["path"].split("?")[0])
+    assert service is not None
+    verifier = PrincipalVerifier(Settings().internal_secret, service, MemoryReplayGuard(30))
+    return await verifier.verify(token, echoed["method"], echoed["path"], echoed["body"].encode("latin-1"))
 
 
 def token(**changes) -> str:  # type: ignore[no-untyped-def]
@@ -27,14 +35,14 @@ def token(**changes) -> str:  # type: ignore[no-untyped-def]
 async def test_a_valid_customer_token_reaches_the_service_as_a_signed_principal(gateway) -> None:
     response = await gateway.get(MODELS, headers={"Authorization": f"Bearer {dev_token(Settings(), 'acc-1', [])}"})
     assert response.status_code == 200
-    principal = forwarded_principal(response)
+    principal = await forwarded_principal(response)
     assert (principal.kind, principal.subject) == ("customer", "acc-1")
     assert "authorization" not in response.json()["headers"]
 
 
 async def test_an_ops_token_forwards_the_ops_role(gateway) -> None:
     response = await gateway.get(MODELS, headers={"Authorization": f"Bearer {dev_token(Settings(), 'ops-1', ['ops'])}"})
-    assert forwarded_principal(response).kind == "ops"
+    assert (await forwarded_principal(response)).kind == "ops"
 
 
 async def test_bad_tokens_are_refused_with_401(gateway) -> None:
@@ -62,7 +70,7 @@ async def test_a_signed_partner_request_is_forwarded_as_that_partner(gateway) ->
     path = "/api/v1/quotes?account_id=acc-1"
     body = b'{"imei": "990008010000011"}'
     response = await gateway.post(path, content=body, headers=sign_request("pk_retail", "retail-secret", "POST", path, body))
-    principal = forwarded_principal(response)
+    principal = await forwarded_principal(response)
     assert (principal.kind, principal.subject, principal.partner_kind, principal.store_id) == ("partner", "pk_retail", "retailer", "store-1")
     assert not {"x-api-key", "x-signature"} & {k.lower() for k in response.json()["headers"]}
 
@@ -99,7 +107,7 @@ async def test_signatures_within_the_tolerance_are_accepted(gateway) -> None:
 async def test_only_an_exact_ops_role_makes_an_ops_principal(gateway) -> None:
     for roles, kind in [(["ops"], "ops"), ("staff ops", "ops"), ("shops", "customer"), (["operations"], "customer"), ({"ops": 1}, "customer")]:
         response = await gateway.get(MODELS, headers={"Authorization": f"Bearer {token(roles=roles)}"})
-        assert forwarded_principal(response).kind == kind, roles
+        assert (await forwarded_principal(response)).kind == kind, roles
 
 
 async def test_a_signature_that_is_not_hex_is_refused_with_401_not_a_crash(gateway) -> None:

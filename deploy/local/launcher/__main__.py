@@ -1,5 +1,6 @@
-"""`python -m launcher run | migrate`."""
+"""`python -m launcher run | migrate | token --account ID [--role ops]`."""
 
+import subprocess
 import sys
 
 from honcho.manager import Manager
@@ -30,8 +31,11 @@ def main() -> None:
         stack.prepare()
     elif command == "run":
         sys.exit(run(stack))
+    elif command == "token":
+        # The dev issuer's secret lives in this data directory, so the token is made with its settings.
+        sys.exit(subprocess.call([sys.executable, "-m", "gateway.cli", "token", *sys.argv[2:]], env=stack.env()))
     else:
-        sys.exit(f"unknown command {command}; use run or migrate")
+        sys.exit(f"unknown command {command}; use run, migrate or token")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """What `make run` starts, on which ports, with which settings — shared with the end-to-end tests."""
 
 import os
+import secrets
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -9,6 +10,9 @@ from pathlib import Path
 SERVICES = ["catalog", "enrolment", "valuation", "coupon"]
 SEEDED = ["catalog", "valuation"]
 REPO = Path(__file__).resolve().parents[3]
+# Made once per data directory and kept in it (var/secrets.env, readable by its owner only):
+# nothing in the repository can sign an identity, a token or a metrics scrape.
+SECRETS = ("INTERNAL_SECRET", "JWT_SECRET", "METRICS_TOKEN")
 
 
 @dataclass
@@ -35,8 +39,25 @@ class Stack:
         chosen = os.environ.get("LAUNCH_SERVICES", ",".join(SERVICES)).split(",")
         return [name for name in SERVICES if name in chosen and (REPO / "services" / name / name / "main.py").exists()]
 
+    def secrets(self) -> dict[str, str]:
+        """This data directory's secrets, made on first use."""
+        path = self.var_dir / "secrets.env"
+        known: dict[str, str] = {}
+        if path.exists():
+            known = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+        missing = [name for name in SECRETS if not known.get(name)]
+        if missing:
+            known |= {name: secrets.token_urlsafe(32) for name in missing}
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                file.write("".join(f"{name}={value}\n" for name, value in known.items()))
+        return known
+
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
+        for name, value in self.secrets().items():
+            env.setdefault(name, value)  # one set in the environment wins (tests, a secret store)
         env["PYTHONPATH"] = os.pathsep.join(
             str(REPO / p) for p in ["libs/contracts", "libs/eventing", "libs/servicekit", *[f"services/{s}" for s in SERVICES], "gateway", "clients/partner", "deploy/local"]
         )
@@ -58,7 +79,8 @@ class Stack:
         commands = {"broker": [python, "-m", "eventing.broker"]}
         for name in self.services():
             commands[name] = [*uvicorn, "--port", str(self.service_ports[name]), f"{name}.main:app"]
-        commands["gateway"] = [*uvicorn, "--no-access-log", "--port", str(self.gateway_port), "gateway.app:app"]
+        # --no-proxy-headers: the gateway itself decides whose X-Forwarded-For to believe (TRUSTED_PROXIES).
+        commands["gateway"] = [*uvicorn, "--no-access-log", "--no-proxy-headers", "--port", str(self.gateway_port), "gateway.app:app"]
         return commands
 
     def prepare(self) -> None:

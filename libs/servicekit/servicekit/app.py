@@ -2,22 +2,24 @@
 
 import asyncio
 import functools
+import hmac
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Table
 from starlette.responses import JSONResponse, Response
 
 from servicekit.clock import Clock
 from servicekit.db import Database
-from servicekit.http import RequestContext
+from servicekit.http import BodyLimit, RequestContext
 from servicekit.idempotency import purge_expired_keys
 from servicekit.logging import configure_logging
-from servicekit.principal import PrincipalVerifier
-from servicekit.problems import install_problem_handlers
+from servicekit.principal import LIFETIME_SECONDS, PrincipalVerifier
+from servicekit.problems import Problem, install_problem_handlers
+from servicekit.replay import replay_guard
 from servicekit.settings import ServiceSettings
 
 log = logging.getLogger("servicekit.app")
@@ -48,7 +50,9 @@ def create_service_app(
         app.state.settings = settings
         app.state.db = Database(database_url)
         app.state.clock = clock or Clock()
-        app.state.principal_verifier = PrincipalVerifier(settings.internal_secret)
+        # A forwarded identity's id is remembered past its expiry (and the verifier's leeway).
+        seen = replay_guard(settings.redis_url, LIFETIME_SECONDS + 10, f"svc:{name}:jti:")
+        app.state.principal_verifier = PrincipalVerifier(settings.internal_secret, name, seen)
         app.state.idempotency_table = idempotency_table
         app.state.worker_tasks = {}
         if startup is not None:
@@ -66,9 +70,14 @@ def create_service_app(
             for task in app.state.worker_tasks.values():
                 task.cancel()
             await asyncio.gather(*app.state.worker_tasks.values(), return_exceptions=True)
+            await seen.close()
             await app.state.db.dispose()
 
-    app = FastAPI(title=f"Smart Upgrade & Exchange — {name}", version="1.0.0", lifespan=lifespan)
+    # No /docs or /redoc on a service: people read the gateway's merged docs. /openapi.json stays
+    # (the gateway merges it; it holds nothing the public document does not).
+    app = FastAPI(title=f"Smart Upgrade & Exchange — {name}", version="1.0.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.service_name = name
+    app.state.service_settings = settings
     install_problem_handlers(app)
     for router in routers:
         app.include_router(router)
@@ -82,9 +91,14 @@ def create_service_app(
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        # Only for the scraper: `Authorization: Bearer <METRICS_TOKEN>`; without a token set, not served.
+        sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not settings.metrics_token or not hmac.compare_digest(sent.encode(), settings.metrics_token.encode()):
+            raise Problem(404, "not_found", "Not found.")
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, service=name)
     return app
 

@@ -1,4 +1,4 @@
-"""Pure-ASGI middleware: request ids and the request latency histogram (cheap on the hot path)."""
+"""Pure-ASGI middleware: request ids, the latency histogram and the body limit (cheap on the hot path)."""
 
 import time
 import uuid
@@ -7,6 +7,7 @@ from prometheus_client import Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.logging import request_id_var
+from servicekit.problems import problem_response
 
 REQUEST_LATENCY = Histogram(
     "http_request_duration_seconds",
@@ -52,3 +53,52 @@ class RequestContext:
                 time.perf_counter() - started
             )
             request_id_var.reset(token)
+
+
+class BodyLimit:
+    """Reads a request body up to `max_bytes` before the app sees it; more is 413, never buffered whole.
+
+    The gateway limits bodies too; this holds for a caller that reaches the service's port directly.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = next((value for name, value in scope["headers"] if name == b"content-length"), None)
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away; nobody is left to answer
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(413, "payload_too_large", f"Request bodies are limited to {self.max_bytes} bytes.")
+        await response(scope, receive, send)

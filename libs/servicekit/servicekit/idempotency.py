@@ -143,7 +143,7 @@ async def purge_expired_keys(db: Database, table: Table, clock: Clock, every_sec
 async def idempotency(request: Request) -> Idempotency:
     """FastAPI dependency: the request's idempotency runner, bound to the app's database."""
     state = request.app.state
-    return Idempotency(state.db, state.idempotency_table, state.clock, request, principal_of(request), await request.body())
+    return Idempotency(state.db, state.idempotency_table, state.clock, request, await principal_of(request), await request.body())
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]

@@ -1,12 +1,18 @@
-"""Who is calling: the principal the gateway authenticated and forwards as a short-lived signed token.
+"""Who is calling: the principal the gateway authenticated and forwards as a signed, request-bound token.
 
-Services trust only this token (HS256 with the internal secret, 60 s lifetime, fixed audience),
-never a plain header, so a caller that bypasses the gateway cannot claim an identity.
+Services trust only this token, never a plain header. It is an HS256 JWT signed with the internal
+secret and bound, like an RFC 9449 DPoP proof, to one request: the target service (`aud`), the
+method (`htm`), the path with query (`htu`) and the body's SHA-256 (`bdy`). Its expiry is required
+and short, and its `jti` is accepted once. A header captured on the wire is therefore worth nothing
+on another method, path, body or service, nor a second time, nor after a few seconds.
 """
 
+import base64
+import hashlib
+import secrets
 import time
 from dataclasses import asdict, dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 import jwt
 from fastapi import Depends, Request
@@ -14,10 +20,12 @@ from fastapi import Depends, Request
 from servicekit.problems import Problem
 
 PRINCIPAL_HEADER = "x-principal"
-_AUDIENCE = "smartupgrade-services"
+_AUDIENCE_PREFIX = "smartupgrade-service:"
 _ISSUER = "smartupgrade-gateway"
 _ALGORITHM = "HS256"
-LIFETIME_SECONDS = 60
+# The gateway-to-service hop takes milliseconds; the rest is room for clock skew between hosts.
+LIFETIME_SECONDS = 15
+_REQUIRED = ["exp", "iat", "jti", "aud", "iss", "htm", "htu", "bdy"]
 
 Kind = Literal["anonymous", "customer", "ops", "partner"]
 PartnerKind = Literal["retailer", "logistics", "checkout"]
@@ -53,51 +61,85 @@ class Principal:
 ANONYMOUS = Principal("anonymous")
 
 
-def sign_principal(principal: Principal, secret: str, now: float | None = None, lifetime_seconds: int = LIFETIME_SECONDS) -> str:
-    """The token the gateway forwards; valid for LIFETIME_SECONDS (tests sign longer-lived ones)."""
+def body_digest(body: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(body).digest()).decode().rstrip("=")
+
+
+def sign_principal(
+    principal: Principal, secret: str, *, service: str, method: str, path_with_query: str, body: bytes = b"",
+    now: float | None = None, lifetime_seconds: int = LIFETIME_SECONDS,
+) -> str:
+    """The token the gateway forwards with one request to one service."""
     issued = int(now if now is not None else time.time())
     claims = {k: v for k, v in asdict(principal).items() if v is not None}
-    claims |= {"iss": _ISSUER, "aud": _AUDIENCE, "iat": issued, "exp": issued + lifetime_seconds}
+    claims |= {
+        "iss": _ISSUER, "aud": _AUDIENCE_PREFIX + service, "iat": issued, "exp": issued + lifetime_seconds,
+        "jti": secrets.token_urlsafe(16), "htm": method.upper(), "htu": path_with_query, "bdy": body_digest(body),
+    }
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 
+class SeenTokens(Protocol):
+    async def first_use(self, token_id: str) -> bool: ...
+
+
+def path_with_query(request: Request) -> str:
+    """The path and query exactly as the caller sent them, which is what the gateway signed."""
+    raw = request.scope.get("raw_path") or request.scope["path"].encode()
+    path = raw.split(b"?", 1)[0].decode("latin-1")  # some ASGI servers put the query in raw_path
+    query = request.scope.get("query_string", b"")
+    return f"{path}?{query.decode('latin-1')}" if query else path
+
+
 class PrincipalVerifier:
-    """Verifies forwarded tokens, remembering recent ones (the gateway reuses a token for a while)."""
+    """Checks a forwarded token against the request it arrived with, and accepts each token once."""
 
-    def __init__(self, secret: str, cache_size: int = 4096) -> None:
+    def __init__(self, secret: str, service: str, seen: SeenTokens) -> None:
         self.secret = secret
-        self.cache_size = cache_size
-        self._cache: dict[str, tuple[Principal, int]] = {}
+        self.audience = _AUDIENCE_PREFIX + service
+        self.seen = seen
 
-    def verify(self, token: str | None) -> Principal:
+    async def verify(self, token: str | None, method: str, target: str, body: bytes) -> Principal:
         if not token:
             return ANONYMOUS
-        cached = self._cache.get(token)
-        if cached is not None and cached[1] > time.time():
-            return cached[0]
         try:
-            claims = jwt.decode(token, self.secret, algorithms=[_ALGORITHM], audience=_AUDIENCE, issuer=_ISSUER)
+            claims = jwt.decode(
+                token, self.secret, algorithms=[_ALGORITHM], audience=self.audience, issuer=_ISSUER,
+                options={"require": _REQUIRED}, leeway=5,
+            )
+            if int(claims["exp"]) - int(claims["iat"]) > LIFETIME_SECONDS:
+                raise ValueError("lifetime too long")
+            if claims["htm"] != method or claims["htu"] != target or claims["bdy"] != body_digest(body):
+                raise ValueError("bound to another request")
             principal = Principal(
                 kind=claims["kind"], subject=claims.get("subject"), partner_kind=claims.get("partner_kind"), store_id=claims.get("store_id")
             )
-        except (jwt.PyJWTError, KeyError, TypeError) as exc:
+            if principal.kind not in ("customer", "ops", "partner") or not isinstance(principal.subject, str):
+                raise ValueError("no principal")
+        except (jwt.PyJWTError, KeyError, TypeError, ValueError) as exc:
             raise Problem(401, "unauthorized", "The forwarded identity is not valid.") from exc
-        if len(self._cache) >= self.cache_size:
-            self._cache.clear()
-        self._cache[token] = (principal, int(claims["exp"]))
+        if not await self.seen.first_use(str(claims["jti"])):
+            raise Problem(401, "unauthorized", "The forwarded identity was already used.")
         return principal
 
 
-def principal_of(request: Request) -> Principal:
-    """The caller, from the gateway's signed header (anonymous when there is none)."""
+async def principal_of(request: Request) -> Principal:
+    """The caller, from the gateway's signed header (anonymous when there is none); verified once per request."""
+    known = getattr(request.state, "principal", None)
+    if known is not None:
+        return known
     verifier: PrincipalVerifier = request.app.state.principal_verifier
-    return verifier.verify(request.headers.get(PRINCIPAL_HEADER))
+    token = request.headers.get(PRINCIPAL_HEADER)
+    body = await request.body() if token else b""
+    principal = await verifier.verify(token, request.method, path_with_query(request), body)
+    request.state.principal = principal
+    return principal
 
 
 # Dependencies are `async def` so FastAPI runs them inline rather than in its thread pool.
 async def current_principal(request: Request) -> Principal:
     """The caller, as a FastAPI dependency."""
-    return principal_of(request)
+    return await principal_of(request)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

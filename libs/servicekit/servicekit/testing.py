@@ -6,14 +6,16 @@ missing URL into a failure rather than a skip).
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
+import httpx
+import orjson
 import pytest
 
 POSTGRES_ENV = "TEST_POSTGRES_URL"
-TEST_TOKEN_SECONDS = 3600
 
 
 def backends() -> list:
@@ -53,15 +55,40 @@ async def scratch_database(backend: str, directory: Path) -> AsyncIterator[str]:
             await admin.close()
 
 
+TEST_PRINCIPAL_HEADER = "x-test-principal"
+
+
 def principal_headers(kind: str, subject: str | None = None, partner_kind: str | None = None, store_id: str | None = None) -> dict[str, str]:
-    """Headers that make a request arrive as the gateway would forward it for this principal.
+    """Headers naming who a test request is from; `service_client` turns them into the gateway's signed header.
 
-    Signed for an hour rather than the gateway's 60 s, so headers built once per module outlive a long suite.
+    The signed header is bound to one request (service, method, path, body) and used once, so it can
+    only be made when the request is: a client from `service_client` does that as each request leaves.
     """
-    from servicekit.principal import Principal, sign_principal
-    from servicekit.settings import DEV_INTERNAL_SECRET
+    claims = {"kind": kind, "subject": subject, "partner_kind": partner_kind, "store_id": store_id}
+    return {TEST_PRINCIPAL_HEADER: orjson.dumps({k: v for k, v in claims.items() if v is not None}).decode()}
 
-    return {"x-principal": sign_principal(Principal(kind, subject, partner_kind, store_id), DEV_INTERNAL_SECRET, lifetime_seconds=TEST_TOKEN_SECONDS)}  # type: ignore[arg-type]
+
+def bind_principal(app: Any) -> Callable[[httpx.Request], Awaitable[None]]:
+    """An httpx request hook signing the named test principal for exactly this request, as the gateway does."""
+    from servicekit.principal import PRINCIPAL_HEADER, Principal, sign_principal
+
+    async def hook(request: httpx.Request) -> None:
+        named = request.headers.pop(TEST_PRINCIPAL_HEADER, None)
+        if named is None:
+            return
+        principal = Principal(**orjson.loads(named))
+        target = request.url.raw_path.decode("latin-1")
+        request.headers[PRINCIPAL_HEADER] = sign_principal(
+            principal, app.state.service_settings.internal_secret, service=app.state.service_name,
+            method=request.method, path_with_query=target, body=request.content,
+        )
+
+    return hook
+
+
+def service_client(app: Any, base_url: str = "http://service", **kwargs: Any) -> httpx.AsyncClient:
+    """An in-process client for a service app whose requests arrive as the gateway forwards them."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url, event_hooks={"request": [bind_principal(app)]}, **kwargs)
 
 
 @asynccontextmanager

@@ -4,7 +4,6 @@ import asyncio
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
@@ -15,7 +14,7 @@ from servicekit.clock import FixedClock
 from servicekit.idempotency import IdempotencyDep, add_idempotency_keys
 from servicekit.problems import Problem
 from servicekit.settings import ServiceSettings
-from servicekit.testing import backends, principal_headers, scratch_database
+from servicekit.testing import backends, principal_headers, scratch_database, service_client
 
 metadata = MetaData()
 keys = add_idempotency_keys(metadata)
@@ -54,7 +53,7 @@ async def things(request, tmp_path):  # type: ignore[no-untyped-def]
         async with app.router.lifespan_context(app):
             async with app.state.db.writer.begin() as connection:
                 await connection.run_sync(metadata.create_all)
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=principal_headers("customer", "acc-1")) as client:
+            async with service_client(app, "http://t", headers=principal_headers("customer", "acc-1")) as client:
                 client.gate, client.refusals, client.clock, client.app = gate, refusals, clock, app  # type: ignore[attr-defined]
                 yield client
 

@@ -13,9 +13,8 @@ from contracts.valuation import ExchangeAccepted, ExchangeCancellationRequested,
 from coupon.db.tables import coupons, outbox
 from eventing.envelope import Envelope
 from servicekit.clock import FixedClock
-from servicekit.principal import Principal, sign_principal
-from servicekit.settings import DEV_INTERNAL_SECRET
-from servicekit.testing import TEST_TOKEN_SECONDS
+from servicekit.principal import Principal
+from servicekit.testing import principal_headers
 
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 ACCEPTED_AT = datetime(2021, 3, 1, 6, 30, tzinfo=UTC)
@@ -39,7 +38,7 @@ CATALOG = {
 
 
 def headers(principal: Principal, **extra: str) -> dict[str, str]:
-    return {"x-principal": sign_principal(principal, DEV_INTERNAL_SECRET, lifetime_seconds=TEST_TOKEN_SECONDS), **extra}
+    return {**principal_headers(principal.kind, principal.subject, principal.partner_kind, principal.store_id), **extra}
 
 
 def model_upserted(model_id: str, brand: str, category: str) -> ModelUpserted:

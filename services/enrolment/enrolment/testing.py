@@ -13,9 +13,8 @@ from contracts.imei import luhn_check_digit
 from enrolment.db.tables import outbox
 from enrolment.service import catalog_feed
 from servicekit.clock import FixedClock
-from servicekit.principal import Principal, sign_principal
-from servicekit.settings import DEV_INTERNAL_SECRET
-from servicekit.testing import TEST_TOKEN_SECONDS
+from servicekit.principal import Principal
+from servicekit.testing import principal_headers
 
 # Noon in India on 10 March 2021: today() is 2021-03-10.
 NOON_IN_INDIA = datetime(2021, 3, 10, 6, 30, tzinfo=UTC)
@@ -43,7 +42,7 @@ def model_upserted(model_id: str = MODEL_ID, eligible: bool = True, tacs: list[s
 
 
 def as_(principal: Principal) -> dict[str, str]:
-    return {"x-principal": sign_principal(principal, DEV_INTERNAL_SECRET, lifetime_seconds=TEST_TOKEN_SECONDS)}
+    return principal_headers(principal.kind, principal.subject, principal.partner_kind, principal.store_id)
 
 
 RETAILER = Principal("partner", "key_store1_a", "retailer", "store-1")

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from servicekit.settings import ServiceSettings
+from servicekit.settings import ServiceSettings, check_secret
 
 # Percent of the flawless market price taken off for each condition finding. Touch, cracked or
 # bent bodies, cracked screens and dead pixels are not here: they make the device ineligible.
@@ -44,3 +44,7 @@ class Settings(ServiceSettings):
     partner_breaker_failures: int = Field(5, ge=1, validation_alias="VALUATION_PARTNER_BREAKER_FAILURES")
     partner_breaker_reset_seconds: float = Field(30.0, validation_alias="VALUATION_PARTNER_BREAKER_RESET_SECONDS")
     last_known_price_hours: int = Field(24, validation_alias="VALUATION_LAST_KNOWN_PRICE_HOURS")
+
+    def refuse_in_production(self) -> None:
+        if self.pricing == "http":
+            check_secret("VALUATION_PARTNER_API_KEY", self.partner_api_key, self.env)

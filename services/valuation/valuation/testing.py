@@ -13,9 +13,8 @@ from contracts.catalog import ExchangeTerms, ModelUpserted, SmartUpgradeTerms, S
 from contracts.enrolment import PlanPurchased, ScheduleWindow
 from contracts.imei import luhn_check_digit
 from servicekit.clock import FixedClock
-from servicekit.principal import Principal, sign_principal
-from servicekit.settings import DEV_INTERNAL_SECRET
-from servicekit.testing import TEST_TOKEN_SECONDS
+from servicekit.principal import Principal
+from servicekit.testing import principal_headers
 from valuation.db.tables import outbox
 from valuation.events import inbound
 
@@ -32,7 +31,7 @@ def imei(serial: int, tac: str = "35000001") -> str:
 
 
 def as_header(principal: Principal) -> dict[str, str]:
-    return {"x-principal": sign_principal(principal, DEV_INTERNAL_SECRET, lifetime_seconds=TEST_TOKEN_SECONDS)}
+    return principal_headers(principal.kind, principal.subject, principal.partner_kind, principal.store_id)
 
 
 def customer(account: str) -> dict[str, str]:

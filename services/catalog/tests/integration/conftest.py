@@ -2,13 +2,12 @@
 
 from pathlib import Path
 
-import httpx
 import pytest
 
 from catalog.config import Settings
 from catalog.main import create_app
 from catalog.seed.__main__ import load_once
-from servicekit.testing import backends, migrated_database
+from servicekit.testing import backends, migrated_database, service_client
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "catalog" / "db" / "migrations"
 
@@ -19,6 +18,6 @@ async def catalog(request, tmp_path):
         await load_once(url)
         app = create_app(Settings(database_url=url, run_workers=False))
         async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://catalog") as client:
+            async with service_client(app, "http://catalog") as client:
                 client.app = app  # type: ignore[attr-defined]
                 yield client

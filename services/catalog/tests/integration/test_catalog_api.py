@@ -107,10 +107,10 @@ async def test_a_new_srp_takes_effect_on_its_date_and_is_published(catalog) -> N
     url = f"{MODELS}/redmi-9-4gb-64gb/prices"
     today_price = await catalog.post(url, json={"effective_from": "2026-01-01", "srp_paise": 1049900}, headers=OPS)
     assert today_price.status_code == 201 and today_price.json()["srp_paise"] == 1049900
-    future = await catalog.post(url, json={"effective_from": "2999-01-01", "srp_paise": 1}, headers=OPS)
+    future = await catalog.post(url, json={"effective_from": "2099-01-01", "srp_paise": 1}, headers=OPS)
     assert future.json()["srp_paise"] == 1049900
     events = await outbox_events(catalog, "redmi-9-4gb-64gb")
-    assert events[-1]["data"]["srp_history"][-1] == {"effective_from": "2999-01-01", "srp_paise": 1}
+    assert events[-1]["data"]["srp_history"][-1] == {"effective_from": "2099-01-01", "srp_paise": 1}
 
 
 async def test_a_replayed_price_with_the_same_idempotency_key_is_applied_once(catalog) -> None:
@@ -134,6 +134,14 @@ async def outbox_events(catalog, model_id: str) -> list[dict]:
 async def test_metrics_expose_request_latency_and_the_outbox_backlog(catalog) -> None:
     await catalog.get(MODELS)
     await catalog.app.state.relay.measure_pending()
-    text = (await catalog.get("/metrics")).text
+    scraper = {"authorization": f"Bearer {catalog.app.state.service_settings.metrics_token}"}
+    text = (await catalog.get("/metrics", headers=scraper)).text
     assert 'http_request_duration_seconds_count{method="GET",route="/api/v1/catalog/models",service="catalog",status="200"}' in text
     assert 'outbox_pending{source="/catalog"} 57.0' in text
+
+
+async def test_metrics_and_docs_are_not_served_to_whoever_reaches_the_port(catalog) -> None:
+    assert (await catalog.get("/metrics")).status_code == 404
+    assert (await catalog.get("/metrics", headers={"authorization": "Bearer guess"})).status_code == 404
+    assert (await catalog.get("/docs")).status_code == 404
+    assert (await catalog.get("/redoc")).status_code == 404

@@ -3,14 +3,13 @@
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from coupon.config import Settings
 from coupon.main import create_app
 from coupon.testing import ACCEPTED_AT, CATALOG, MIGRATIONS, Harness, model_upserted
 from servicekit.clock import FixedClock
-from servicekit.testing import backends, migrated_database
+from servicekit.testing import backends, migrated_database, service_client
 
 
 @pytest.fixture(params=backends())
@@ -29,8 +28,7 @@ async def harness(database_url: str) -> AsyncIterator[Harness]:
     clock = FixedClock(ACCEPTED_AT)
     app = create_app(Settings(COUPON_DATABASE_URL=database_url, RUN_WORKERS=False), clock=clock)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://coupon") as client:
+        async with service_client(app, "http://coupon") as client:
             h = Harness(app, client, clock)
             for model_id, (brand, category) in CATALOG.items():
                 await h.deliver(model_upserted(model_id, brand, category))

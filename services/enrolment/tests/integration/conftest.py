@@ -3,7 +3,6 @@
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from enrolment.config import Settings
@@ -11,7 +10,7 @@ from enrolment.db.migrate import MIGRATIONS
 from enrolment.main import create_app
 from enrolment.testing import NOON_IN_INDIA, Service, model_upserted
 from servicekit.clock import FixedClock
-from servicekit.testing import backends, migrated_database
+from servicekit.testing import backends, migrated_database, service_client
 
 
 @pytest.fixture(params=backends())
@@ -30,7 +29,7 @@ async def service(database_url: str) -> AsyncIterator[Service]:
     clock = FixedClock(NOON_IN_INDIA)
     app = create_app(Settings(database_url=database_url, run_workers=False), clock)
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://enrolment") as http:
+        async with service_client(app, "http://enrolment") as http:
             svc = Service(app, http, clock)
             await svc.publish_model(model_upserted())
             yield svc

@@ -2,7 +2,6 @@
 
 import time
 
-import httpx
 from aiokafka import AIOKafkaConsumer
 
 from contracts.base import Event
@@ -16,6 +15,7 @@ from eventing.envelope import Envelope
 from eventing.kafka import ensure_topics, new_producer
 from eventing.testing import eventually, running_broker
 from servicekit.clock import FixedClock
+from servicekit.testing import service_client
 
 DEADLINE_SECONDS = 30
 
@@ -35,7 +35,7 @@ async def test_a_plan_is_sold_from_a_published_model_and_redeemed_by_published_e
         clock = FixedClock(NOON_IN_INDIA)
         app = create_app(settings, clock)
         try:
-            async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e") as http:
+            async with app.router.lifespan_context(app), service_client(app, "http://e") as http:
                 service = Service(app, http, clock)
                 await publish(model_upserted())
 

@@ -3,11 +3,10 @@
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from servicekit.clock import FixedClock
-from servicekit.testing import backends, migrated_database
+from servicekit.testing import backends, migrated_database, service_client
 from valuation.config import Settings
 from valuation.events import inbound
 from valuation.main import create_app
@@ -30,7 +29,7 @@ async def service(database_url: str) -> AsyncIterator[Service]:
     clock = FixedClock(NOON_IN_INDIA)
     app = create_app(Settings(database_url=database_url, run_workers=False), clock)
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://valuation") as http:
+        async with service_client(app, "http://valuation") as http:
             svc = Service(app, http, clock)
             await svc.deliver(inbound.on_model_upserted, model_upserted())
             await svc.deliver(inbound.on_model_upserted, model_upserted("mi-smart-band-5", "35000002", eligible=False))

@@ -3,7 +3,6 @@
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -12,6 +11,7 @@ from contracts.coupon import CouponExpired, CouponIssued
 from eventing.envelope import Envelope
 from eventing.testing import eventually, running_broker
 from servicekit.clock import FixedClock
+from servicekit.testing import service_client
 from valuation.config import Settings
 from valuation.main import create_app
 from valuation.testing import FLAWLESS, NOON_IN_INDIA, OPS, PHONE, customer, imei, model_upserted, plan_purchased
@@ -29,7 +29,7 @@ async def wired(database_url: str) -> AsyncIterator[tuple]:
         listener = AIOKafkaConsumer("valuation.events", bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id="test-listener")
         try:
             async with app.router.lifespan_context(app):
-                async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://valuation") as http:
+                async with service_client(app, "http://valuation") as http:
                     await listener.start()
                     yield app, http, producer, listener
         finally:

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from eventing.testing import free_port
 from servicekit.clock import FixedClock
+from servicekit.testing import service_client
 from valuation.pricing import PricingUnavailable
 from valuation.pricing.breaker import CircuitBreaker
 from valuation.pricing.memory import InMemoryPrices
@@ -182,7 +183,6 @@ async def test_an_open_circuit_still_serves_a_fresh_last_known_price(partner, ad
 
 
 async def test_the_service_quotes_through_the_partner_and_answers_503_when_it_cannot(partner, server, database_url):
-    import httpx
 
     from valuation.config import Settings
     from valuation.events import inbound
@@ -191,7 +191,7 @@ async def test_the_service_quotes_through_the_partner_and_answers_503_when_it_ca
 
     settings = Settings(database_url=database_url, run_workers=False, pricing="http", partner_url=server[1], partner_backoff_seconds=0.01)
     app = create_app(settings, FixedClock(NOON_IN_INDIA))
-    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://v") as http:
+    async with app.router.lifespan_context(app), service_client(app, "http://v") as http:
         service = Service(app, http, app.state.clock)
         await service.deliver(inbound.on_model_upserted, model_upserted(MODEL))
         quote = await http.post("/api/v1/quotes", json={"imei": imei(1), "condition": FLAWLESS}, headers=customer("acc-1"))
