@@ -63,11 +63,11 @@ async def test_events_feed_the_read_models_and_the_exchange_lifecycle_is_publish
 
     accepted = await eventually(lambda: published("valuation.ExchangeAccepted"))
     assert accepted.subject == exchange["id"]
-    assert (accepted.data["amount_paise"], accepted.data["program"], accepted.data["plan_id"]) == (839_900, "smart_upgrade", "pln_1")
+    assert (accepted.data["amount_paise"], accepted.data["program"], accepted.data["plan_id"]) == (839_930, "smart_upgrade", "pln_1")
 
     now = NOON_IN_INDIA
     await publish(producer, CouponIssued(coupon_id="cpn_1", code="ABCD-EFGH-JKLM-NPQR", exchange_id=exchange["id"], account_id="acc-1",
-                                         amount_paise=839_900, issued_at=now, expires_at=now + timedelta(days=14)))
+                                         amount_paise=839_930, issued_at=now, expires_at=now + timedelta(days=14)))
 
     async def status(wanted: str):  # type: ignore[no-untyped-def]
         body = (await http.get(f"/api/v1/exchanges/{exchange['id']}", headers=customer("acc-1"))).json()

@@ -16,9 +16,9 @@ async def test_accepting_a_quote_opens_an_exchange_and_publishes_exchange_accept
     assert response.status_code == 201, response.text
     exchange = response.json()
     assert exchange["id"].startswith("exc_") and exchange["status"] == "accepted"
-    assert (exchange["amount_paise"], exchange["program"], exchange["plan_id"]) == (839_900, "smart_upgrade", "pln_1")
+    assert (exchange["amount_paise"], exchange["program"], exchange["plan_id"]) == (839_930, "smart_upgrade", "pln_1")
     [event] = await service.published("valuation.ExchangeAccepted")
-    assert event["exchange_id"] == exchange["id"] and event["amount_paise"] == 839_900
+    assert event["exchange_id"] == exchange["id"] and event["amount_paise"] == 839_930
     assert (event["program"], event["plan_id"], event["accepted_by"]) == ("smart_upgrade", "pln_1", "acc-1")
     assert (await service.http.get(f"/api/v1/quotes/{quote['id']}", headers=customer("acc-1"))).json()["status"] == "accepted"
 

@@ -73,9 +73,9 @@ def test_the_offer_is_rounded_down_to_whole_rupees():
     assert whole_rupees(99) == 0 and whole_rupees(-5) == 0
 
 
-def test_the_assured_floor_wins_when_it_is_higher():
+def test_the_assured_floor_wins_when_it_is_higher_and_is_paid_to_the_paisa_the_plan_shows():
     result = offer(price=500_000, assured=Assured("pln_1", 70, 839_930))
-    assert (result.market_offer_paise, result.amount_paise, result.program) == (500_000, 839_900, "smart_upgrade")
+    assert (result.market_offer_paise, result.amount_paise, result.program) == (500_000, 839_930, "smart_upgrade")
 
 
 def test_the_market_offer_wins_when_it_is_higher_but_the_programme_stays_smart_upgrade():
@@ -108,13 +108,13 @@ conditions = st.builds(
 
 
 @given(price=st.integers(1, 20_000_000), condition=conditions, assured=st.none() | st.integers(0, 10_000_000))
-def test_an_offer_is_whole_rupees_never_above_the_better_of_price_and_floor_and_never_below_rs_100(price, condition, assured):
+def test_an_offer_is_the_better_of_whole_rupee_market_offer_and_exact_floor_and_never_below_rs_100(price, condition, assured):
     floor = Assured("pln_1", 70, assured) if assured is not None else None
     try:
         result = offer(condition, price, floor)
     except DeviceNotEligible as refused:
         assert refused.reasons == ["no_value"]
         return
-    assert result.amount_paise % 100 == 0 and result.amount_paise >= MINIMUM
-    assert result.amount_paise <= max(price, assured or 0)
+    assert result.amount_paise >= MINIMUM and result.market_offer_paise % 100 == 0
+    assert result.amount_paise == max(result.market_offer_paise, assured or 0)
     assert result.market_offer_paise == whole_rupees(price - sum(d.amount_paise for d in result.deductions))

@@ -61,11 +61,12 @@ def check_eligible(condition: Condition) -> None:
 
 
 def make_offer(market_price_paise: int, condition: Condition, table: dict[str, int], assured: Assured | None, minimum_paise: int) -> Offer:
-    """The itemised offer: the market offer, or the assured floor when that is higher."""
+    """The itemised offer: the market offer (whole rupees), or the assured floor (to the paisa) when that is higher."""
     check_eligible(condition)
     lines = deductions(market_price_paise, condition, table)
     market_offer = whole_rupees(market_price_paise - sum(line.amount_paise for line in lines))
-    amount = whole_rupees(max(market_offer, assured.amount_paise if assured else 0))
+    # The assured amount is paid to the paisa, exactly as the plan shows it; only market offers are in rupees.
+    amount = max(market_offer, assured.amount_paise if assured else 0)
     if amount < minimum_paise:
         raise DeviceNotEligible(["no_value"])
     return Offer(market_price_paise, lines, market_offer, assured, amount)
