@@ -8,7 +8,9 @@ from contracts.base import Event
 TOPIC = "valuation.events"
 
 Program = Literal["exchange", "smart_upgrade"]
-CancelReason = Literal["customer_cancelled", "coupon_expired", "handover_failed"]
+# `superseded`: the device's owner (its Smart Upgrade plan's account, or a store with the device
+# present) took the IMEI over from another account's exchange that had not been handed over.
+CancelReason = Literal["customer_cancelled", "coupon_expired", "handover_failed", "superseded"]
 
 
 class ExchangeAccepted(Event):
@@ -51,7 +53,10 @@ class ExchangeCancelled(Event):
     """The exchange ended without the phone changing hands.
 
     `discounted_paise` is what an order already received from the coupon (non-zero only for
-    `handover_failed`), for the order system to settle.
+    `handover_failed` and `superseded`), for the order system to settle (claw back).
+
+    A `superseded` exchange whose coupon turns out to have been spent before its void reached the
+    coupon service is announced a second time, with the amount the order got (see docs/valuation.md).
     """
 
     TOPIC = TOPIC

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from catalog.api.schemas import DeviceOut, ModelBody, ModelOut, ModelPage, SrpPointBody
 from catalog.domain.model import SrpPoint
@@ -11,13 +11,16 @@ from catalog.service.view import CatalogView
 from contracts.imei import tac_of
 from servicekit.clock import ClockDep
 from servicekit.idempotency import IdempotencyDep
-from servicekit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from servicekit.inputs import MAX_SLUG_LENGTH, SLUG_PATTERN
+from servicekit.pagination import BySlug, Keyset, PageRequest
 from servicekit.principal import OpsDep
 from servicekit.problems import Problem
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
-ModelId = Annotated[str, Path(max_length=100, examples=["redmi-9-prime-4gb-64gb"])]
+ModelId = Annotated[str, Path(max_length=MAX_SLUG_LENGTH, pattern=SLUG_PATTERN, examples=["redmi-9-prime-4gb-64gb"])]
+MODELS = Keyset[BySlug](BySlug)
+ModelsPage = Annotated[PageRequest[BySlug], Depends(MODELS.requests(default_limit=50))]
 
 
 def _view(request: Request) -> CatalogView:
@@ -28,19 +31,17 @@ def _view(request: Request) -> CatalogView:
 async def list_models(
     request: Request,
     clock: ClockDep,
+    page: ModelsPage,
     program: Annotated[queries.Program | None, Query(description="Only models eligible for this programme")] = None,
     brand: Annotated[str | None, Query(max_length=50)] = None,
     category: Annotated[str | None, Query(max_length=50)] = None,
     q: Annotated[str | None, Query(max_length=100, description="Text in the name, brand or id")] = None,
-    limit: LimitQuery = 50,
-    cursor: CursorQuery = None,
 ) -> ModelPage:
-    after = decode_cursor(cursor)
-    page, last = await queries.list_models(
-        _view(request), queries.ModelFilter(program, brand, category, q), str(after[0]) if after else None, limit
-    )
+    wanted = queries.ModelFilter(program, brand, category, q)
+    rows = await queries.list_models(_view(request), wanted, page.after[0] if page.after else None, page.fetch)
+    items, next_cursor = page.page(rows, lambda m: (m.id,))
     today = clock.today()
-    return ModelPage(items=[ModelOut.of(m, today) for m in page], next_cursor=encode_cursor(last) if last else None)
+    return ModelPage(items=[ModelOut.of(m, today) for m in items], next_cursor=next_cursor)
 
 
 @router.get("/models/{model_id}", response_model=ModelOut, summary="One model")

@@ -5,19 +5,26 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from catalog.domain.model import PhoneModel, SrpPoint
+from servicekit.inputs import DAY_RANGE, PRINTABLE, Day
+from servicekit.money import Paise
 
 # Rs 1 crore: far above any device, and inside every integer column we store money in.
 MAX_PRICE_PAISE = 1_000_000_000
 
 
 class SrpPointBody(BaseModel):
+    effective_from: Day = Field(description=f"Asia/Kolkata date the SRP takes effect, {DAY_RANGE}")
+    srp_paise: Paise = Field(gt=0, le=MAX_PRICE_PAISE, description="SRP in paise (Rs 9,999 = 999900)")
+
+
+class SrpPointOut(BaseModel):
     effective_from: date
-    srp_paise: int = Field(gt=0, le=MAX_PRICE_PAISE, description="SRP in paise (Rs 9,999 = 999900)")
+    srp_paise: int
 
 
 class SmartUpgradeBody(BaseModel):
     eligible: bool
-    fee_paise: int | None = Field(None, gt=0, le=MAX_PRICE_PAISE)
+    fee_paise: Paise | None = Field(None, gt=0, le=MAX_PRICE_PAISE)
 
 
 class ExchangeBody(BaseModel):
@@ -27,12 +34,12 @@ class ExchangeBody(BaseModel):
 class ModelBody(BaseModel):
     """A whole model, as ops PUT it."""
 
-    brand: str = Field(min_length=1, max_length=50)
-    name: str = Field(min_length=1, max_length=200)
+    brand: str = Field(min_length=1, max_length=50, pattern=PRINTABLE)
+    name: str = Field(min_length=1, max_length=200, pattern=PRINTABLE)
     ram_gb: int | None = Field(None, ge=0, le=4096)
     storage_gb: int | None = Field(None, ge=0, le=1_000_000)
-    category: str = Field(min_length=1, max_length=50, examples=["smartphone"])
-    launch_date: date | None = None
+    category: str = Field(min_length=1, max_length=50, pattern=PRINTABLE, examples=["smartphone"])
+    launch_date: Day | None = Field(None, description=DAY_RANGE)
     srp_history: list[SrpPointBody] = Field(min_length=1)
     tacs: list[str] = Field(default_factory=list)
     smart_upgrade: SmartUpgradeBody = SmartUpgradeBody(eligible=False)
@@ -64,7 +71,7 @@ class ModelOut(BaseModel):
     category: str
     launch_date: date | None
     srp_paise: int | None = Field(description="The SRP in effect today")
-    srp_history: list[SrpPointBody]
+    srp_history: list[SrpPointOut]
     tacs: list[str]
     smart_upgrade: SmartUpgradeBody
     exchange: ExchangeBody
@@ -80,7 +87,7 @@ class ModelOut(BaseModel):
             category=model.category,
             launch_date=model.launch_date,
             srp_paise=model.srp_on(today),
-            srp_history=[SrpPointBody(effective_from=p.effective_from, srp_paise=p.srp_paise) for p in model.srp_history],
+            srp_history=[SrpPointOut(effective_from=p.effective_from, srp_paise=p.srp_paise) for p in model.srp_history],
             tacs=model.tacs,
             smart_upgrade=SmartUpgradeBody(eligible=model.smart_upgrade_eligible, fee_paise=model.smart_upgrade_fee_paise),
             exchange=ExchangeBody(eligible=model.exchange_eligible),

@@ -1,6 +1,7 @@
 """Read use cases: filtered model lists and device identification, served from the CatalogView."""
 
 from dataclasses import dataclass
+from itertools import islice
 from typing import Literal
 
 from catalog.domain.model import PhoneModel
@@ -33,11 +34,10 @@ class ModelFilter:
         return True
 
 
-async def list_models(view: CatalogView, wanted: ModelFilter, after_id: str | None, limit: int) -> tuple[list[PhoneModel], str | None]:
-    """One page of matching models in id order, and the id to continue after (None at the end)."""
-    matching = [m for m in await view.models() if (after_id is None or m.id > after_id) and wanted.admits(m)]
-    page = matching[:limit]
-    return page, (page[-1].id if len(matching) > limit else None)
+async def list_models(view: CatalogView, wanted: ModelFilter, after_id: str | None, limit: int) -> list[PhoneModel]:
+    """Up to `limit` matching models in id order, after the given id."""
+    matching = (m for m in await view.models() if (after_id is None or m.id > after_id) and wanted.admits(m))
+    return list(islice(matching, limit))
 
 
 async def identify_device(view: CatalogView, imei: str) -> PhoneModel:

@@ -1,23 +1,26 @@
 """Coupon routes. Thin: parse, check who may act, call one use case, shape the answer."""
 
-from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from coupon.api.schemas import CouponOut, CouponPage, LedgerEntryOut, LedgerPage, RedemptionBody, RedemptionOut, Restrictions
 from coupon.domain.coupon import Eligibility
 from coupon.service import access, queries, redeeming
 from servicekit.clock import ClockDep
 from servicekit.idempotency import IdempotencyDep
-from servicekit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from servicekit.inputs import ID_PATTERN
+from servicekit.pagination import InSequence, Keyset, NewestFirst, PageRequest
 from servicekit.principal import CustomerDep, SignedInDep
-from servicekit.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["coupons"])
 
 Code = Annotated[str, Path(max_length=40, description="The coupon code; lowercase and without dashes is accepted", examples=["7KQ4-M2ZD-9XWB-H3RT"])]
-RedemptionId = Annotated[str, Path(max_length=60)]
+RedemptionId = Annotated[str, Path(max_length=60, pattern=ID_PATTERN)]
+COUPONS = Keyset[NewestFirst](NewestFirst)
+CouponsPage = Annotated[PageRequest[NewestFirst], Depends(COUPONS.requests(default_limit=50))]
+LEDGER = Keyset[InSequence](InSequence)
+LedgerPageRequest = Annotated[PageRequest[InSequence], Depends(LEDGER.requests(default_limit=100))]
 AccountQuery = Annotated[str | None, Query(max_length=100, description="The owning account; lets a retail partner look a coupon up")]
 
 
@@ -32,19 +35,11 @@ def _eligibility(request: Request) -> Eligibility:
 
 
 @router.get("/me/coupons", response_model=CouponPage, summary="My coupons, newest first")
-async def my_coupons(request: Request, principal: CustomerDep, clock: ClockDep, limit: LimitQuery = 50, cursor: CursorQuery = None) -> CouponPage:
-    after = decode_cursor(cursor)
-    try:
-        before = (datetime.fromisoformat(after[0]), str(after[1])) if after else None
-    except (ValueError, IndexError, TypeError) as exc:
-        raise Problem(422, "validation_error", "The cursor is not valid.", [{"field": "cursor", "message": "not a cursor from this API"}]) from exc
-    page = await queries.coupons_of(request.app.state.db, principal.subject or "", before, limit)
+async def my_coupons(request: Request, principal: CustomerDep, clock: ClockDep, page: CouponsPage) -> CouponPage:
+    rows = await queries.coupons_of(request.app.state.db, principal.subject or "", page.after, page.fetch)
+    items, next_cursor = page.page(rows, lambda row: (row[0].issued_at, row[0].id))
     now, restrictions = clock.now(), _restrictions(request)
-    last = page[-1][0] if len(page) == limit else None
-    return CouponPage(
-        items=[CouponOut.of(coupon, held, restrictions, now) for coupon, held in page],
-        next_cursor=encode_cursor(last.issued_at.isoformat(), last.id) if last else None,
-    )
+    return CouponPage(items=[CouponOut.of(coupon, held, restrictions, now) for coupon, held in items], next_cursor=next_cursor)
 
 
 @router.get("/coupons/{code}", response_model=CouponOut, summary="One coupon (owner, ops, checkout; a retailer naming the account)")
@@ -56,15 +51,14 @@ async def get_coupon(code: Code, request: Request, principal: SignedInDep, clock
 
 
 @router.get("/coupons/{code}/events", response_model=LedgerPage, summary="The coupon's ledger (owner, ops)")
-async def coupon_events(code: Code, request: Request, principal: SignedInDep, limit: LimitQuery = 100, cursor: CursorQuery = None) -> LedgerPage:
+async def coupon_events(code: Code, request: Request, principal: SignedInDep, page: LedgerPageRequest) -> LedgerPage:
     async with request.app.state.db.reading() as session:
         coupon = await access.coupon_named(session, code)
     if not access.may_read_ledger(principal, coupon):
         raise access.not_found()
-    after = decode_cursor(cursor)
-    entries = await queries.ledger_of(request.app.state.db, coupon, int(after[0]) if after else None, limit)
-    next_cursor = encode_cursor(entries[-1].seq) if len(entries) == limit else None
-    return LedgerPage(items=[LedgerEntryOut.of(e) for e in entries], next_cursor=next_cursor)
+    entries = await queries.ledger_of(request.app.state.db, coupon, page.after[0] if page.after else None, page.fetch)
+    items, next_cursor = page.page(entries, lambda e: (e.seq,))
+    return LedgerPage(items=[LedgerEntryOut.of(e) for e in items], next_cursor=next_cursor)
 
 
 @router.post(

@@ -7,8 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coupon.db.ledger import LedgerEntry
 from coupon.domain.coupon import Coupon, OrderLine, Redemption
+from servicekit.inputs import PRINTABLE
+from servicekit.money import Paise, Quantity
 
-Id = Field(min_length=1, max_length=100)
+Id = Field(min_length=1, max_length=100, pattern=PRINTABLE)
 
 
 class OrderLineBody(BaseModel):
@@ -18,8 +20,8 @@ class OrderLineBody(BaseModel):
 
     line_id: str = Id
     model_id: str = Id
-    unit_price_paise: int = Field(ge=0, le=10**12)
-    quantity: int = Field(ge=1, le=1000)
+    unit_price_paise: Paise = Field(ge=0, le=10**12)
+    quantity: Quantity = Field(ge=1, le=1000)
 
     def to_line(self) -> OrderLine:
         return OrderLine(self.line_id, self.model_id, self.unit_price_paise, self.quantity)
@@ -28,7 +30,7 @@ class OrderLineBody(BaseModel):
 class RedemptionBody(BaseModel):
     order_id: str = Id
     lines: list[OrderLineBody] = Field(min_length=1, max_length=200)
-    account_id: str | None = Field(None, max_length=100, description="The customer's account; required when a partner redeems")
+    account_id: str | None = Field(None, max_length=100, pattern=PRINTABLE, description="The customer's account; required when a partner redeems")
 
 
 class RedemptionOut(BaseModel):

@@ -1,6 +1,5 @@
 """Enrolment routes. Thin: parse, call one use case, shape the answer."""
 
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -12,13 +11,15 @@ from enrolment.service import selling
 from enrolment.service.visibility import visible_plan
 from servicekit.clock import ClockDep
 from servicekit.idempotency import IdempotencyDep
-from servicekit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from servicekit.inputs import DAY_RANGE, ID_PATTERN, MAX_SLUG_LENGTH, SLUG_PATTERN, Day
+from servicekit.pagination import Keyset, NewestFirst, PageRequest
 from servicekit.principal import CustomerDep, Principal, SignedInDep, require_partner
-from servicekit.problems import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["enrolment"])
 
-PlanId = Annotated[str, Path(max_length=40, examples=["pln_abc"])]
+PlanId = Annotated[str, Path(max_length=40, pattern=ID_PATTERN, examples=["pln_abc"])]
+PLANS = Keyset[NewestFirst](NewestFirst)
+PlansPage = Annotated[PageRequest[NewestFirst], Depends(PLANS.requests(default_limit=50))]
 RetailerDep = Annotated[Principal, Depends(require_partner("retailer"))]
 
 
@@ -34,8 +35,8 @@ async def sell_plan(body: SaleBody, request: Request, clock: ClockDep, idempoten
 @router.get("/plans/preview", response_model=PreviewOut, summary="Fee, SRP and schedule for a purchase on any date (public)")
 async def preview(
     request: Request,
-    model_id: Annotated[str, Query(min_length=1, max_length=100)],
-    purchase_date: Annotated[date, Query(description="Asia/Kolkata date of the purchase")],
+    model_id: Annotated[str, Query(min_length=1, max_length=MAX_SLUG_LENGTH, pattern=SLUG_PATTERN)],
+    purchase_date: Annotated[Day, Query(description=f"Asia/Kolkata date of the purchase, {DAY_RANGE}")],
 ) -> PreviewOut:
     async with request.app.state.db.reading() as session:
         terms = await selling.preview(session, model_id, purchase_date)
@@ -54,7 +55,7 @@ async def get_buyback_value(
     request: Request,
     clock: ClockDep,
     caller: SignedInDep,
-    on: Annotated[date | None, Query(description="Asia/Kolkata date; default today")] = None,
+    on: Annotated[Day | None, Query(description=f"Asia/Kolkata date, {DAY_RANGE}; default today")] = None,
 ) -> BuybackValueOut:
     async with request.app.state.db.reading() as session:
         plan = await visible_plan(session, caller, plan_id)
@@ -73,16 +74,9 @@ async def cancel_plan(plan_id: PlanId, request: Request, clock: ClockDep, idempo
 
 
 @router.get("/me/plans", response_model=PlanPage, summary="The caller's plans, newest first")
-async def my_plans(request: Request, caller: CustomerDep, limit: LimitQuery = 50, cursor: CursorQuery = None) -> PlanPage:
-    after = decode_cursor(cursor)
-    try:
-        sort_key = (datetime.fromisoformat(after[0]), str(after[1])) if after else None
-    except (ValueError, IndexError, TypeError) as exc:
-        raise Problem(422, "validation_error", "The cursor is not valid.", [{"field": "cursor", "message": "not a cursor from this API"}]) from exc
+async def my_plans(request: Request, caller: CustomerDep, page: PlansPage) -> PlanPage:
     assert caller.account_id is not None
     async with request.app.state.db.reading() as session:
-        page = await repository.plans_of_account(session, caller.account_id, sort_key, limit + 1)
-    more = len(page) > limit
-    page = page[:limit]
-    next_cursor = encode_cursor(page[-1].purchased_at.isoformat(), page[-1].id) if more else None
-    return PlanPage(items=[PlanOut.of(p) for p in page], next_cursor=next_cursor)
+        rows = await repository.plans_of_account(session, caller.account_id, page.after, page.fetch)
+    items, next_cursor = page.page(rows, lambda p: (p.purchased_at, p.id))
+    return PlanPage(items=[PlanOut.of(p) for p in items], next_cursor=next_cursor)

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from enrolment.domain.plan import Plan, Sale, Terms
 from enrolment.domain.schedule import BuybackSchedule, BuybackValue, Window
+from servicekit.inputs import MAX_SLUG_LENGTH, PRINTABLE, SLUG_PATTERN
 
 # Loose on purpose: a malformed IMEI is refused by the domain with `imei_invalid`, not `validation_error`.
 ImeiField = Field(min_length=1, max_length=32, examples=["990000862471854"])
@@ -17,10 +18,11 @@ class SaleBody(BaseModel):
 
     imei: str = ImeiField
     imei2: str | None = Field(None, max_length=32, description="The second IMEI of a dual-SIM phone")
-    model_id: str = Field(min_length=1, max_length=100, examples=["redmi-9-prime-4gb-64gb"])
-    invoice_number: str = Field(min_length=1, max_length=100)
+    model_id: str = Field(min_length=1, max_length=MAX_SLUG_LENGTH, pattern=SLUG_PATTERN, examples=["redmi-9-prime-4gb-64gb"])
+    invoice_number: str = Field(min_length=1, max_length=100, pattern=PRINTABLE)
+    # Any date parses; one outside the 7-day window is the domain's invoice_date_out_of_range (SPEC §5).
     invoice_date: date = Field(description="Asia/Kolkata date of the final bill; today or up to 7 days ago")
-    account_id: str = Field(min_length=1, max_length=100, description="The customer's account")
+    account_id: str = Field(min_length=1, max_length=100, pattern=PRINTABLE, description="The customer's account")
     customer_phone: str = Field(pattern=r"^\+?[0-9]{10,15}$", examples=["+919876543210"])
 
     def to_sale(self) -> Sale:

@@ -20,10 +20,6 @@ class PlanStatus(StrEnum):
     LAPSED = "lapsed"
 
 
-# A live plan still binds its device: no second plan may be sold for the same IMEI.
-LIVE = frozenset({PlanStatus.ACTIVE, PlanStatus.BUYBACK_IN_PROGRESS})
-
-
 class Refused(Exception):
     """A rule of SPEC §5 said no; `code` is the stable error code, `field` the input to blame."""
 
@@ -94,10 +90,10 @@ def check_invoice_date(invoice_date: date, today: date) -> None:
 def sell(model: CatalogModel | None, sale: Sale, today: date) -> Terms:
     """Every rule of a sale except one-live-plan-per-device, which only the database can hold."""
     check_imeis_valid(sale)
+    check_invoice_date(sale.invoice_date, today)  # first: the schedule is only ever computed from a date near today
     terms = terms_on(model, sale.invoice_date)
     assert model is not None  # terms_on refuses a missing model
     check_imeis_of(model, sale)
-    check_invoice_date(sale.invoice_date, today)
     return terms
 
 

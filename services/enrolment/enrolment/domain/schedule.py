@@ -12,7 +12,6 @@ from typing import Literal
 
 # (first month, month it ends, percent of SRP): [B(3), B(6)) pays 70%, and so on.
 WINDOWS = ((3, 6, 70), (6, 9, 60), (9, 12, 50), (12, 15, 40))
-LAPSE_MONTH = 15
 
 ValueStatus = Literal["not_yet", "available", "lapsed"]
 

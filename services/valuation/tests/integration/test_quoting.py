@@ -28,12 +28,13 @@ async def test_an_active_plan_in_its_window_gives_the_assured_floor(service):
     quote = (await service.quote("acc-1", imei(2))).json()
     assert quote["assured"] == {"plan_id": "pln_1", "percent": 70, "amount_paise": 839_930}
     assert quote["market_offer_paise"] == PHONE_PRICE
-    assert quote["amount_paise"] == 839_900 and quote["program"] == "smart_upgrade"
+    assert quote["amount_paise"] == 839_930 and quote["program"] == "smart_upgrade"
 
 
-async def test_no_floor_for_another_account_or_a_cancelled_plan(service):
+async def test_another_account_gets_no_quote_for_a_plan_imei_and_nobody_a_floor_once_the_plan_is_cancelled(service):
     await service.deliver(inbound.on_plan_purchased, plan_purchased("pln_1", "acc-1", imei(2)))
-    assert (await service.quote("acc-2", imei(2))).json()["program"] == "exchange"
+    refused = await service.quote("acc-2", imei(2))  # docs/valuation.md: the plan's IMEI is its account's alone
+    assert (refused.status_code, refused.json()["code"], refused.json()["reasons"]) == (422, "device_not_eligible", ["registered_to_another_account"])
     from contracts.enrolment import PlanCancelled
 
     await service.deliver(inbound.plan_closer("cancelled"), PlanCancelled(

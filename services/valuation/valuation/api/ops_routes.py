@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from servicekit.clock import ClockDep
+from servicekit.inputs import PRINTABLE
 from servicekit.principal import OpsDep
 from valuation.api.schemas import BlockBody, BlockOut, MarketPriceBody, MarketPriceOut
 from valuation.service import ops
@@ -26,7 +27,7 @@ async def block(body: BlockBody, request: Request, response: Response, clock: Cl
 
 
 @router.delete("/blocklist/{imei}", status_code=204, summary="Lift a block (ops)")
-async def unblock(imei: Annotated[str, Path(max_length=32)], request: Request, _: OpsDep) -> Response:
+async def unblock(imei: Annotated[str, Path(max_length=32, pattern=PRINTABLE)], request: Request, _: OpsDep) -> Response:
     async with request.app.state.db.transaction() as session:
         await ops.unblock(session, imei)
     return Response(status_code=204)

@@ -1,16 +1,17 @@
 """Quote and exchange routes. Thin: parse, call one use case, shape the answer."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from servicekit.clock import ClockDep
 from servicekit.idempotency import IdempotencyDep
-from servicekit.pagination import CursorQuery, LimitQuery, decode_cursor, encode_cursor
+from servicekit.inputs import ID_PATTERN
+from servicekit.pagination import Keyset, NewestFirst, PageRequest
 from servicekit.principal import CustomerDep, Principal, SignedInDep, require_partner
 from servicekit.problems import Problem
-from valuation.api.schemas import ExchangeOut, ExchangePage, HandoverBody, HandoverOut, QuoteBody, QuoteOut
+from valuation.api.schemas import AcceptBody, ExchangeOut, ExchangePage, HandoverBody, HandoverOut, QuoteBody, QuoteOut
 from valuation.api.views import exchange_out, quote_out
 from valuation.db import repository
 from valuation.service import exchanges, handover, quotes
@@ -18,8 +19,10 @@ from valuation.service.access import require_visible
 
 router = APIRouter(prefix="/api/v1", tags=["valuation"])
 
-QuoteId = Annotated[str, Path(max_length=40)]
-ExchangeId = Annotated[str, Path(max_length=40)]
+QuoteId = Annotated[str, Path(max_length=40, pattern=ID_PATTERN)]
+ExchangeId = Annotated[str, Path(max_length=40, pattern=ID_PATTERN)]
+EXCHANGES = Keyset[NewestFirst](NewestFirst)
+ExchangesPage = Annotated[PageRequest[NewestFirst], Depends(EXCHANGES.requests(default_limit=20))]
 HandoverPartner = Annotated[Principal, Depends(require_partner("logistics", "retailer"))]
 
 
@@ -65,9 +68,13 @@ async def get_quote(quote_id: QuoteId, request: Request, principal: SignedInDep,
 
 
 @router.post("/quotes/{quote_id}/accept", response_model=ExchangeOut, status_code=201, summary="Accept a quote: opens an exchange")
-async def accept_quote(quote_id: QuoteId, request: Request, principal: SignedInDep, clock: ClockDep, idempotency: IdempotencyDep) -> Response:
+async def accept_quote(
+    quote_id: QuoteId, request: Request, principal: SignedInDep, clock: ClockDep, idempotency: IdempotencyDep, body: AcceptBody | None = None
+) -> Response:
+    device_present = body is not None and body.device_present
+
     async def effect(session):  # type: ignore[no-untyped-def]
-        row = await exchanges.accept(session, request.app.state.outbox, clock, principal, quote_id)
+        row = await exchanges.accept(session, request.app.state.outbox, clock, principal, quote_id, device_present)
         return 201, exchange_out(row._mapping, principal)
 
     return await idempotency.run(effect)
@@ -84,20 +91,11 @@ async def get_exchange(exchange_id: ExchangeId, request: Request, principal: Sig
 
 
 @router.get("/me/exchanges", response_model=ExchangePage, summary="The caller's exchanges, newest first")
-async def my_exchanges(request: Request, principal: CustomerDep, limit: LimitQuery = 20, cursor: CursorQuery = None) -> ExchangePage:
-    after = decode_cursor(cursor)
-    try:
-        position = (datetime.fromisoformat(after[0]), str(after[1])) if after else None
-    except (ValueError, IndexError, TypeError) as exc:
-        raise Problem(422, "validation_error", "The cursor is not valid.", [{"field": "cursor", "message": "not a cursor from this API"}]) from exc
+async def my_exchanges(request: Request, principal: CustomerDep, page: ExchangesPage) -> ExchangePage:
     async with request.app.state.db.reading() as session:
-        rows = await repository.exchanges_of(session, principal.account_id or "", position, limit)
-    page = rows[:limit]
-    last = page[-1] if len(rows) > limit else None
-    return ExchangePage(
-        items=[exchange_out(r._mapping, principal) for r in page],
-        next_cursor=encode_cursor(last.created_at.isoformat(), last.id) if last is not None else None,
-    )
+        rows = await repository.exchanges_of(session, principal.account_id or "", page.after, page.fetch)
+    items, next_cursor = page.page(rows, lambda r: (r.created_at, r.id))
+    return ExchangePage(items=[exchange_out(r._mapping, principal) for r in items], next_cursor=next_cursor)
 
 
 @router.post(

@@ -1,13 +1,18 @@
 """HTTP shapes of the valuation API."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from servicekit.inputs import PRINTABLE
+from servicekit.money import Paise
 from valuation.domain.condition import Accessory, Body, Condition, FunctionalIssue, Screen
 
-ImeiField = Field(min_length=1, max_length=32, examples=["990001010000018"])
+# Loose on purpose (a malformed IMEI is the domain's `imei_invalid`), but never a control character:
+# what is stored must be storable (SPEC §3; servicekit/inputs.py).
+ImeiField = Field(min_length=1, max_length=32, pattern=PRINTABLE, examples=["990001010000018"])
+EvidenceRef = Annotated[str, Field(min_length=1, max_length=500, pattern=PRINTABLE)]
 
 
 class ConditionBody(BaseModel):
@@ -23,9 +28,20 @@ class ConditionBody(BaseModel):
 
 class QuoteBody(BaseModel):
     imei: str = ImeiField
-    model_id: str | None = Field(None, max_length=100)
-    account_id: str | None = Field(None, max_length=100, description="Partners only: the customer's account")
+    model_id: str | None = Field(None, max_length=100, pattern=PRINTABLE)
+    account_id: str | None = Field(None, max_length=100, pattern=PRINTABLE, description="Partners only: the customer's account")
     condition: ConditionBody
+
+
+class AcceptBody(BaseModel):
+    device_present: bool = Field(
+        False,
+        description=(
+            "Retail partners only, in store: the old phone is on the counter. Such an accept supersedes another account's "
+            "online exchange of the same IMEI that has not been handed over (it is cancelled, reason `superseded`, and its "
+            "coupon voided). Anyone else sending `true` gets 422 `validation_error`."
+        ),
+    )
 
 
 class DeductionOut(BaseModel):
@@ -70,7 +86,11 @@ class ExchangeOut(BaseModel):
     plan_id: str | None
     coupon_code: str | None = Field(None, description="Shown to the owner once the coupon is issued")
     discounted_paise: int
-    cancel_reason: str | None
+    cancel_reason: str | None = Field(
+        description="`customer_cancelled`, `coupon_expired`, `handover_failed`, or `superseded` (the phone's owner, or a store with "
+        "the phone present, took the IMEI over from this exchange before it was handed over)"
+    )
+    device_present: bool = Field(False, description="Accepted in store by a retail partner with the old phone present")
     created_at: datetime
     updated_at: datetime
 
@@ -90,7 +110,7 @@ class HandoverBody(BaseModel):
     imei: str = ImeiField
     checklist: Checklist
     condition: ConditionBody
-    evidence: list[str] = Field(default_factory=list, max_length=50, description="References to photos or documents (e.g. object-store keys)")
+    evidence: list[EvidenceRef] = Field(default_factory=list, max_length=50, description="References to photos or documents (e.g. object-store keys)")
 
 
 class HandoverOut(BaseModel):
@@ -102,7 +122,7 @@ class HandoverOut(BaseModel):
 
 class BlockBody(BaseModel):
     imei: str = ImeiField
-    reason: str = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=1, max_length=500, pattern=PRINTABLE)
 
 
 class BlockOut(BaseModel):
@@ -113,7 +133,7 @@ class BlockOut(BaseModel):
 
 
 class MarketPriceBody(BaseModel):
-    price_paise: int = Field(gt=0, le=1_000_000_000, description="Flawless-condition market price in paise (at most Rs 1 crore)")
+    price_paise: Paise = Field(gt=0, le=1_000_000_000, description="Flawless-condition market price in paise (at most Rs 1 crore)")
 
 
 class MarketPriceOut(BaseModel):

@@ -28,6 +28,16 @@ async def active_plans_for(session: AsyncSession, imei: str, account_id: str) ->
     return list(await session.execute(query))
 
 
+async def live_plans_naming(session: AsyncSession, imei: str) -> list:
+    """Live plans (any account) whose device has this IMEI as either of its IMEIs.
+
+    The read model keeps a plan `active` from PlanPurchased until PlanCancelled, PlanRedeemed or
+    PlanLapsed, so a plan whose exchange is in progress (enrolment's `buyback_in_progress`) is live.
+    """
+    query = select(plans).where(or_(plans.c.imei == imei, plans.c.imei2 == imei), plans.c.status == "active")
+    return list(await session.execute(query))
+
+
 async def get_plan(session: AsyncSession, plan_id: str):  # type: ignore[no-untyped-def]
     return (await session.execute(select(plans).where(plans.c.plan_id == plan_id))).one_or_none()
 
@@ -50,9 +60,28 @@ async def get_exchange(session: AsyncSession, exchange_id: str, lock: bool = Fal
     return (await session.execute(query.with_for_update() if lock else query)).one_or_none()
 
 
-async def open_exchange_for(session: AsyncSession, account_id: str, imei: str):  # type: ignore[no-untyped-def]
-    query = select(exchanges.c.id).where(exchanges.c.status.in_(OPEN), or_(exchanges.c.account_id == account_id, exchanges.c.imei == imei))
-    return await session.scalar(query.limit(1))
+async def open_exchange_of_account(session: AsyncSession, account_id: str):  # type: ignore[no-untyped-def]
+    return await session.scalar(select(exchanges.c.id).where(exchanges.c.open_account_id == account_id).limit(1))
+
+
+async def open_exchanges_on(session: AsyncSession, imeis: list[str]) -> list:
+    """The open exchanges holding any of these IMEIs, row-locked (PostgreSQL) in id order.
+
+    A racer that closed one of them first makes PostgreSQL re-check `open_imei` after the lock
+    wait, so a row it released is not returned.
+    """
+    query = select(exchanges).where(exchanges.c.open_imei.in_(imeis)).order_by(exchanges.c.id).with_for_update()
+    return list(await session.execute(query))
+
+
+async def supersede_exchange(session: AsyncSession, exchange_id: str, from_status: str, to_status: str, by: str, now: datetime) -> bool:
+    """Close an open exchange as superseded (it gives up its account/IMEI hold); False if it moved meanwhile."""
+    result = await session.execute(
+        update(exchanges)
+        .where(exchanges.c.id == exchange_id, exchanges.c.status == from_status)
+        .values(status=to_status, cancel_reason="superseded", superseded_by=by, open_account_id=None, open_imei=None, updated_at=now)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 async def add_exchange(session: AsyncSession, **values: Any) -> None:
@@ -67,12 +96,12 @@ async def move_exchange(session: AsyncSession, exchange_id: str, status: str, no
 
 
 async def exchanges_of(session: AsyncSession, account_id: str, after: tuple[datetime, str] | None, limit: int) -> list:
-    """An account's exchanges, newest first."""
+    """Up to `limit` of an account's exchanges, newest first, after the given (created_at, id) sort key."""
     query = select(exchanges).where(exchanges.c.account_id == account_id)
     if after is not None:
         at, last_id = after
         query = query.where(or_(exchanges.c.created_at < at, and_(exchanges.c.created_at == at, exchanges.c.id < last_id)))
-    return list(await session.execute(query.order_by(exchanges.c.created_at.desc(), exchanges.c.id.desc()).limit(limit + 1)))
+    return list(await session.execute(query.order_by(exchanges.c.created_at.desc(), exchanges.c.id.desc()).limit(limit)))
 
 
 async def upsert_model(session: AsyncSession, model_id: str, values: dict[str, Any], tacs: list[str]) -> None:

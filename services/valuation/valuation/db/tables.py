@@ -1,6 +1,6 @@
 """Valuation's tables: read models, prices, blocklist, quotes, exchanges, inspections, outbox/inbox, idempotency."""
 
-from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, false
 
 from eventing.tables import add_inbox, add_outbox
 from servicekit.idempotency import add_idempotency_keys
@@ -112,6 +112,10 @@ exchanges = Table(
     Column("cancel_reason", String(40), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # A retail partner accepted in store asserting the old phone was there (a stronger claim to the
+    # IMEI than an online accept); and, for an exchange taken over that way, the exchange that did it.
+    Column("device_present", Boolean, nullable=False, default=False, server_default=false()),
+    Column("superseded_by", String(40), nullable=True),
     Index("ix_exchanges_account_created", "account_id", "created_at", "id"),
 )
 

@@ -42,3 +42,35 @@ def cancel_outcome(status: str) -> str | None:
 
 class NotCancellable(Exception):
     """The coupon is in use, or the exchange is over."""
+
+
+# How strongly an accept claims the phone behind an IMEI, weakest first. A new accept takes the IMEI
+# over from another account's open exchange (one not handed over) only with a strictly stronger
+# claim; otherwise "one device at a time" answers 409 as before.
+ONLINE = 0  # anyone who knows the IMEI (it is printed on boxes and invoices)
+DEVICE_PRESENT = 1  # a retail partner in store, asserting the phone was on the counter
+PLAN_OWNER = 2  # the account of a live Smart Upgrade plan naming the IMEI (sold in store against an invoice)
+
+SUPERSEDED = "superseded"
+
+
+def claim(owns_plan: bool, device_present: bool) -> int:
+    if owns_plan:
+        return PLAN_OWNER
+    return DEVICE_PRESENT if device_present else ONLINE
+
+
+def may_supersede(new_claim: int, held_claim: int) -> bool:
+    return new_claim > held_claim
+
+
+def superseded_status(status: str) -> str:
+    """What a superseded open exchange becomes: `revoked` once its coupon is spent on an order, else `cancelled`."""
+    if status not in OPEN:
+        raise ValueError(f"only an open exchange is superseded, not a {status} one")
+    return "revoked" if status == "awaiting_handover" else "cancelled"
+
+
+def spent_before_superseded(status: str, cancel_reason: str | None) -> bool:
+    """A CouponRedeemed reaching a superseded exchange we closed as `cancelled`: the order got the coupon first."""
+    return status == "cancelled" and cancel_reason == SUPERSEDED

@@ -9,7 +9,7 @@ from eventing.consumer import Subscription
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
 from valuation.db import repository
-from valuation.domain.exchange import after_coupon
+from valuation.domain.exchange import SUPERSEDED, after_coupon, spent_before_superseded
 from valuation.events.outbound import exchange_cancelled
 
 
@@ -50,9 +50,25 @@ class CouponProgress:
         await self._move(session, event.exchange_id, "issued", coupon_id=event.coupon_id, coupon_code=event.code)
 
     async def redeemed(self, session: AsyncSession, event: coupon.CouponRedeemed) -> None:
+        exchange = await repository.get_exchange(session, event.exchange_id, lock=True)
+        if exchange is not None and spent_before_superseded(exchange.status, exchange.cancel_reason):
+            # An order got the coupon before the supersede's void reached the coupon service (which
+            # leaves it with the order): the exchange is revoked, and ExchangeCancelled is published
+            # again with the discount, for the order system to claw back.
+            now = self.clock.now()
+            await repository.move_exchange(session, exchange.id, "revoked", now, discounted_paise=event.discount_paise)
+            await self.outbox.add(session, exchange_cancelled(exchange, SUPERSEDED, now, event.discount_paise), now)
+            return
         await self._move(session, event.exchange_id, "redeemed", discounted_paise=event.discount_paise)
 
     async def released(self, session: AsyncSession, event: coupon.CouponReleased) -> None:
+        exchange = await repository.get_exchange(session, event.exchange_id, lock=True)
+        if exchange is not None and exchange.status == "revoked" and exchange.cancel_reason == SUPERSEDED:
+            # The order holding a superseded exchange's coupon was cancelled: it keeps no discount (the
+            # coupon service voids the coupon), so nothing is left to claw back. No event: the order
+            # system knows its own order was cancelled.
+            await repository.move_exchange(session, exchange.id, "revoked", self.clock.now(), discounted_paise=0)
+            return
         await self._move(session, event.exchange_id, "released", discounted_paise=0)
 
     async def expired(self, session: AsyncSession, event: coupon.CouponExpired) -> None:

@@ -26,7 +26,13 @@ def exchange_completed(row, now: datetime) -> ExchangeCompleted:  # type: ignore
     )
 
 
-def exchange_cancelled(row, reason: str, now: datetime) -> ExchangeCancelled:  # type: ignore[no-untyped-def]
+# Reasons with which an order may already have the coupon's discount, to be settled by the order system.
+SETTLED_BY_ORDER = ("handover_failed", "superseded")
+
+
+def exchange_cancelled(row, reason: str, now: datetime, discounted_paise: int | None = None) -> ExchangeCancelled:  # type: ignore[no-untyped-def]
+    if discounted_paise is None:
+        discounted_paise = row.discounted_paise if reason in SETTLED_BY_ORDER else 0
     return ExchangeCancelled(
         exchange_id=row.id,
         account_id=row.account_id,
@@ -34,7 +40,7 @@ def exchange_cancelled(row, reason: str, now: datetime) -> ExchangeCancelled:  #
         amount_paise=row.amount_paise,
         plan_id=row.plan_id,
         reason=reason,
-        discounted_paise=row.discounted_paise if reason == "handover_failed" else 0,
+        discounted_paise=discounted_paise,
         cancelled_at=now,
     )
 

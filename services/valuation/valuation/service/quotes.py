@@ -52,6 +52,22 @@ async def identify(session: AsyncSession, request: QuoteRequest) -> str:
     return model.id
 
 
+REGISTERED_ELSEWHERE = "registered_to_another_account"
+
+
+async def live_plans_of_device(session: AsyncSession, imei: str, account_id: str) -> list:
+    """The live plans naming this IMEI; refused (422 `device_not_eligible`) if none is this account's.
+
+    A phone with a Smart Upgrade plan was sold in store to the plan's account against an invoice:
+    only that account (itself, or a partner or ops acting for it) may trade it in. Anyone else
+    learns only that this phone cannot be taken in from them, not whose it is.
+    """
+    live = await repository.live_plans_naming(session, imei)
+    if live and not any(plan.account_id == account_id for plan in live):
+        raise not_eligible([REGISTERED_ELSEWHERE])
+    return live
+
+
 async def assured_floor(session: AsyncSession, imei: str, account_id: str, clock: Clock) -> Assured | None:
     """The assured value of this account's active plan for the IMEI, if today is in one of its windows."""
     for plan in await repository.active_plans_for(session, imei, account_id):
@@ -65,6 +81,7 @@ async def create_quote(db: Database, pricing: PricingAdapter, clock: Clock, rule
     """Price the phone and record the quote; the partner is asked outside any write transaction."""
     async with db.reading() as session:
         model_id = await identify(session, request)
+        await live_plans_of_device(session, request.imei, request.account_id)
         assured = await assured_floor(session, request.imei, request.account_id, clock)
     try:
         check_eligible(request.condition)  # before asking the partner: ineligible phones need no price
