@@ -11,6 +11,7 @@ from aiokafka.structs import ConsumerRecord
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 
 from contracts.base import Event
 from eventing.envelope import Envelope
@@ -104,21 +105,31 @@ class InboxConsumer:
         subscription = self.subscriptions.get(envelope.type)
         if subscription is None:
             return  # an event type this consumer has no interest in
-        attempts = 0
-        while True:
-            try:
-                await self.apply(envelope, subscription)
-                return
-            except TRANSIENT as exc:
-                log.warning("database unavailable; retrying event", extra={"event_id": envelope.id, "error": str(exc)})
-                await asyncio.sleep(self.kafka.retry_seconds)
-            except Exception as exc:
-                attempts += 1
-                if attempts >= self.max_attempts:
-                    log.error("event failed %s times; dead-lettering", attempts, extra={"event_id": envelope.id})
-                    await self.dead_letter(record, f"{type(exc).__name__}: {exc}")
-                    return
-                await asyncio.sleep(self.backoff_seconds * attempts)
+        try:
+            await self._retrying(envelope.id)(self.apply, envelope, subscription)
+        except Exception as exc:
+            log.error("event failed %s times; dead-lettering", self.max_attempts, extra={"event_id": envelope.id})
+            await self.dead_letter(record, f"{type(exc).__name__}: {exc}")
+
+    def _retrying(self, event_id: str) -> AsyncRetrying:
+        """A database that is away is waited for without limit (the event is not at fault); any other
+        failure is tried `max_attempts` times with a growing pause, then given up (and dead-lettered)."""
+        failures = 0
+
+        def give_up(state: RetryCallState) -> bool:
+            nonlocal failures
+            error = state.outcome.exception() if state.outcome else None
+            if isinstance(error, TRANSIENT):
+                log.warning("database unavailable; retrying event", extra={"event_id": event_id, "error": str(error)})
+                return False
+            failures += 1
+            return failures >= self.max_attempts
+
+        def pause(state: RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            return self.kafka.retry_seconds if isinstance(error, TRANSIENT) else self.backoff_seconds * failures
+
+        return AsyncRetrying(stop=give_up, wait=pause, retry=retry_if_exception_type(Exception), reraise=True)
 
     async def apply(self, envelope: Envelope, subscription: Subscription) -> None:
         """The effect and the inbox record in one transaction; a known event id is skipped."""

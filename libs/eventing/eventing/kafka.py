@@ -1,12 +1,12 @@
 """Kafka client set-up: explicit topic creation and clients that wait for the broker to come up."""
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_fixed
 
 log = logging.getLogger("eventing.kafka")
 
@@ -24,14 +24,14 @@ class KafkaSettings:
 
 
 async def start_when_up(client: AIOKafkaProducer | AIOKafkaConsumer | AIOKafkaAdminClient, retry_seconds: float) -> None:
-    """Start a client, retrying while the broker is not reachable (it may start after us)."""
-    while True:
-        try:
-            await client.start()
-            return
-        except (KafkaError, OSError) as exc:
-            log.warning("broker not reachable yet, retrying", extra={"error": str(exc)})
-            await asyncio.sleep(retry_seconds)
+    """Start a client, retrying without limit while the broker is not reachable (it may start after us)."""
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type((KafkaError, OSError)),
+        wait=wait_fixed(retry_seconds),
+        before_sleep=lambda state: log.warning("broker not reachable yet, retrying", extra={"error": str(state.outcome.exception() if state.outcome else "")}),
+        reraise=True,
+    )
+    await retrying(client.start)
 
 
 async def ensure_topics(settings: KafkaSettings, topics: dict[str, int]) -> set[str]:

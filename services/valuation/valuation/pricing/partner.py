@@ -6,12 +6,11 @@ A call that fails after its attempts counts against the circuit breaker. While t
 answer, a price fetched within `last_known` is used; otherwise PricingUnavailable.
 """
 
-import asyncio
 import logging
-import random
 from datetime import timedelta
 
 import httpx
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from servicekit.clock import Clock
 from valuation.pricing import PricingUnavailable
@@ -75,15 +74,14 @@ class PartnerPricing:
         raise PricingUnavailable("The pricing partner is unavailable and no recent price is known; try again later.")
 
     async def _fetch_with_retries(self, model_id: str) -> int:
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                return await self._fetch(model_id)
-            except PartnerFailed as exc:
-                if not exc.retryable or attempt == self.max_attempts:
-                    raise
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(lambda exc: isinstance(exc, PartnerFailed) and exc.retryable),
+            stop=stop_after_attempt(self.max_attempts),
             # Exponential backoff with jitter, so replicas do not retry in step.
-            await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1) * random.uniform(0.5, 1.0))
-        raise AssertionError("unreachable")
+            wait=wait_random_exponential(multiplier=self.backoff_seconds, max=self.backoff_seconds * 2 ** self.max_attempts),
+            reraise=True,
+        )
+        return await retrying(self._fetch, model_id)
 
     async def _fetch(self, model_id: str) -> int:
         try:
