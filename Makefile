@@ -3,14 +3,20 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-export PYTHONPATH := libs/contracts:libs/eventing:libs/servicekit:services/catalog:services/enrolment:services/valuation:services/coupon:gateway:clients/partner:deploy/local
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+# Our own packages, installed editable (requirements-local.txt): no PYTHONPATH needed anywhere.
+PACKAGES := libs/contracts libs/eventing libs/servicekit services/catalog services/enrolment services/valuation services/coupon \
+            gateway clients/partner deploy/local
 
 .PHONY: run test lint migrate seed token imei bench install
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+# The pinned setuptools (constraints.txt) goes in first and builds our packages inside the venv
+# (--no-build-isolation): no build environment per package, nothing fetched beyond the pins.
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-local.txt constraints.txt $(addsuffix /pyproject.toml,$(PACKAGES))
 	@command -v $(PYTHON) >/dev/null || PYTHON=python3
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(PIP) -c constraints.txt setuptools
+	$(PIP) --no-build-isolation -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -23,9 +29,11 @@ run: install
 test: install
 	$(PY) -m pytest -q -rs $(PYTEST_ARGS)
 
+## ruff, mypy, and the import boundaries (import-linter contracts in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy libs services gateway clients deploy/local/launcher
+	$(VENV)/bin/lint-imports --no-logo
 
 ## Bring every service's database to the newest schema (also done by `make run`).
 migrate: install

@@ -11,7 +11,7 @@ import jwt
 from gateway.config import Settings
 from gateway.partners import Partner
 from servicekit.principal import ANONYMOUS, Principal
-from smartupgrade_partner.signing import signature
+from servicekit.request_signing import signature
 
 _HEX_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 

@@ -58,9 +58,6 @@ class Stack:
         env = dict(os.environ)
         for name, value in self.secrets().items():
             env.setdefault(name, value)  # one set in the environment wins (tests, a secret store)
-        env["PYTHONPATH"] = os.pathsep.join(
-            str(REPO / p) for p in ["libs/contracts", "libs/eventing", "libs/servicekit", *[f"services/{s}" for s in SERVICES], "gateway", "clients/partner", "deploy/local"]
-        )
         env["KAFKA_BOOTSTRAP"] = f"127.0.0.1:{self.broker_port}"
         env["BROKER_PORT"] = str(self.broker_port)
         env["GATEWAY_PORT"] = str(self.gateway_port)
