@@ -8,6 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from servicekit.money import PAISE_REQUIRED
+
 PROBLEM_JSON = "application/problem+json"
 
 _TITLES = {
@@ -70,9 +72,16 @@ def problem_response(status: int, code: str, detail: str, errors: list | None = 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [
-        {"field": ".".join(str(part) for part in err["loc"] if part != "body") or "body", "message": err["msg"], "type": err["type"]}
+        {"field": ".".join(str(part) for part in err["loc"] if part != "body") or "body", "message": _message(err), "type": err["type"]}
         for err in exc.errors()
     ]
+
+
+def _message(err: Any) -> str:
+    """pydantic's words, but a money field that is not an integer says so in ours (servicekit.money)."""
+    if err["type"] == "int_type" and any(str(part).endswith("_paise") for part in err["loc"]):
+        return PAISE_REQUIRED
+    return str(err["msg"])
 
 
 def install_problem_handlers(app: FastAPI) -> None:

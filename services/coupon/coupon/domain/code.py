@@ -2,7 +2,7 @@
 
 Crockford's alphabet leaves out I, L, O and U, so nothing a person reads off a screen is ambiguous;
 when typed back, lowercase, missing dashes and the look-alikes I/L (→ 1) and O (→ 0) are accepted.
-The grouped form is also what the platform's log redaction recognises and masks.
+Every form accepted here is also what the platform's log redaction (servicekit.logging) masks.
 """
 
 import re
