@@ -2,10 +2,12 @@
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
+from aiokafka.helpers import create_ssl_context
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_fixed
 
 log = logging.getLogger("eventing.kafka")
@@ -21,6 +23,22 @@ class KafkaSettings:
     session_timeout_ms: int = 10_000
     heartbeat_interval_ms: int = 3_000
     retry_seconds: float = 1.0
+    # How clients reach a real cluster: PLAINTEXT locally; SASL_SSL (SCRAM or PLAIN) in production.
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = None
+    ssl_cafile: str | None = None
+
+    def connection(self) -> dict[str, Any]:
+        """Keyword arguments every aiokafka client of ours takes: where the brokers are and how to talk to them."""
+        options: dict[str, Any] = {"bootstrap_servers": self.bootstrap, "security_protocol": self.security_protocol}
+        if self.security_protocol in ("SSL", "SASL_SSL"):
+            options["ssl_context"] = create_ssl_context(cafile=self.ssl_cafile)
+        if self.security_protocol.startswith("SASL"):
+            options |= {"sasl_mechanism": self.sasl_mechanism or "SCRAM-SHA-512", "sasl_plain_username": self.sasl_username,
+                        "sasl_plain_password": self.sasl_password}
+        return options
 
 
 async def start_when_up(client: AIOKafkaProducer | AIOKafkaConsumer | AIOKafkaAdminClient, retry_seconds: float) -> None:
@@ -40,7 +58,7 @@ async def ensure_topics(settings: KafkaSettings, topics: dict[str, int]) -> set[
     Topics are created explicitly because a broker's auto-created topics get its default
     partition count, not ours.
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(**settings.connection(), request_timeout_ms=10_000)
     await start_when_up(admin, settings.retry_seconds)
     try:
         response = await admin.create_topics(
@@ -59,16 +77,14 @@ async def ensure_topics(settings: KafkaSettings, topics: dict[str, int]) -> set[
 
 def new_producer(settings: KafkaSettings) -> AIOKafkaProducer:
     # acks=all and no idempotent producer: duplicates are possible and consumers drop them.
-    return AIOKafkaProducer(
-        bootstrap_servers=settings.bootstrap, acks="all", linger_ms=2, request_timeout_ms=15_000
-    )
+    return AIOKafkaProducer(**settings.connection(), acks="all", linger_ms=2, request_timeout_ms=15_000)
 
 
 def new_consumer(settings: KafkaSettings, group_id: str, topics: list[str]) -> AIOKafkaConsumer:
     # Offsets are committed by hand after the effect's transaction; a new group reads from the start.
     return AIOKafkaConsumer(
         *topics,
-        bootstrap_servers=settings.bootstrap,
+        **settings.connection(),
         group_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

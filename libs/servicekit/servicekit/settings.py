@@ -1,6 +1,6 @@
 """Settings shared by every service; each service subclasses with its own database and port."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +39,11 @@ class ServiceSettings(BaseSettings):
     event_partitions: int = Field(3, validation_alias="EVENT_PARTITIONS")
     kafka_replication_factor: int = Field(1, validation_alias="KAFKA_REPLICATION_FACTOR")
     kafka_session_timeout_ms: int = Field(10_000, validation_alias="KAFKA_SESSION_TIMEOUT_MS")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field("PLAINTEXT", validation_alias="KAFKA_SECURITY_PROTOCOL")
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field("SCRAM-SHA-512", validation_alias="KAFKA_SASL_MECHANISM")
+    kafka_sasl_username: str | None = Field(None, validation_alias="KAFKA_SASL_USERNAME")
+    kafka_sasl_password: str | None = Field(None, validation_alias="KAFKA_SASL_PASSWORD")
+    kafka_ssl_cafile: str | None = Field(None, validation_alias="KAFKA_SSL_CAFILE")
     # Signs the identity the gateway forwards; shared by the gateway and every service, never defaulted.
     internal_secret: str = Field("", validation_alias="INTERNAL_SECRET")
     # Bearer token Prometheus sends to scrape /metrics; without one /metrics is not served.
@@ -53,6 +58,8 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_unsafe_settings(self) -> "ServiceSettings":
         check_secret("INTERNAL_SECRET", self.internal_secret, self.env)
+        if self.kafka_security_protocol.startswith("SASL") and not (self.kafka_sasl_username and self.kafka_sasl_password):
+            raise Refused("KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are needed with KAFKA_SECURITY_PROTOCOL=" + self.kafka_security_protocol)
         if self.env is Environment.PRODUCTION:
             check_secret("METRICS_TOKEN", self.metrics_token, self.env)
             if self.database_url_value().startswith("sqlite"):
@@ -78,4 +85,9 @@ class ServiceSettings(BaseSettings):
             replication_factor=self.kafka_replication_factor,
             session_timeout_ms=self.kafka_session_timeout_ms,
             heartbeat_interval_ms=max(self.kafka_session_timeout_ms // 5, 500),
+            security_protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            sasl_username=self.kafka_sasl_username,
+            sasl_password=self.kafka_sasl_password,
+            ssl_cafile=self.kafka_ssl_cafile,
         )

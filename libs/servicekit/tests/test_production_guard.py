@@ -66,3 +66,13 @@ def test_the_valuation_partner_key_default_is_refused_in_production() -> None:
     with pytest.raises(ValidationError, match="VALUATION_PARTNER_API_KEY"):
         Settings(**production(pricing="http"))
     assert Settings(**production(pricing="http", partner_api_key=secrets.token_urlsafe(32)))
+
+
+def test_kafka_over_sasl_ssl_needs_its_credentials_and_passes_them_to_every_client() -> None:
+    assert "KAFKA_SASL_USERNAME" in refusal(**production(kafka_security_protocol="SASL_SSL"))
+    settings = SomeService(**production(kafka_security_protocol="SASL_SSL", kafka_sasl_username="svc", kafka_sasl_password="pw"))
+    options = settings.kafka().connection()
+    assert options["security_protocol"] == "SASL_SSL" and options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert (options["sasl_plain_username"], options["sasl_plain_password"]) == ("svc", "pw")
+    assert options["ssl_context"] is not None
+    assert SomeService(**production()).kafka().connection() == {"bootstrap_servers": "127.0.0.1:19092", "security_protocol": "PLAINTEXT"}
