@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.structs import ConsumerRecord
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
@@ -69,6 +69,9 @@ class InboxConsumer:
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
         self._dlq: AIOKafkaProducer | None = None
+        # True once the group has assigned this consumer its partitions and it has read each to the
+        # end it saw on joining: from then on the read models it feeds are as fresh as the topic.
+        self.caught_up = False
 
     async def run(self) -> None:
         """Consume until cancelled."""
@@ -77,7 +80,9 @@ class InboxConsumer:
         await ensure_topics(self.kafka, wanted)
         self._dlq = new_producer(self.kafka)
         await start_when_up(self._dlq, self.kafka.retry_seconds)
-        consumer = new_consumer(self.kafka, self.name, self.topics)
+        consumer = new_consumer(self.kafka, self.name)
+        assignment = _Assignment()
+        consumer.subscribe(self.topics, listener=assignment)
         await start_when_up(consumer, self.kafka.retry_seconds)
         loop = asyncio.get_running_loop()
         next_purge = loop.time()
@@ -91,6 +96,8 @@ class InboxConsumer:
                     for record in records:
                         await self.process(record)
                     await consumer.commit({partition: records[-1].offset + 1})
+                if not self.caught_up and assignment.done.is_set():
+                    self.caught_up = await _read_to_the_end(consumer)
         finally:
             await consumer.stop()
             await self._dlq.stop()
@@ -178,3 +185,25 @@ class InboxConsumer:
         ]
         await self._dlq.send_and_wait(dlq_topic(record.topic), record.value, key=record.key, headers=headers)
         EVENTS_DEAD_LETTERED.labels(self.name, record.topic).inc()
+
+
+class _Assignment(ConsumerRebalanceListener):
+    """Notes that the group gave this consumer its share of partitions (possibly none)."""
+
+    def __init__(self) -> None:
+        self.done = asyncio.Event()
+
+    async def on_partitions_revoked(self, revoked: object) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: object) -> None:
+        self.done.set()
+
+
+async def _read_to_the_end(consumer: AIOKafkaConsumer) -> bool:
+    """Whether every assigned partition has been read up to the high watermark its last fetch reported."""
+    for partition in consumer.assignment():
+        end = consumer.highwater(partition)
+        if end is None or await consumer.position(partition) < end:
+            return False
+    return True

@@ -80,10 +80,10 @@ def new_producer(settings: KafkaSettings) -> AIOKafkaProducer:
     return AIOKafkaProducer(**settings.connection(), acks="all", linger_ms=2, request_timeout_ms=15_000)
 
 
-def new_consumer(settings: KafkaSettings, group_id: str, topics: list[str]) -> AIOKafkaConsumer:
+def new_consumer(settings: KafkaSettings, group_id: str) -> AIOKafkaConsumer:
+    """A group member that has not subscribed yet (the caller subscribes, with a rebalance listener)."""
     # Offsets are committed by hand after the effect's transaction; a new group reads from the start.
     return AIOKafkaConsumer(
-        *topics,
         **settings.connection(),
         group_id=group_id,
         enable_auto_commit=False,

@@ -55,6 +55,7 @@ def create_service_app(
         app.state.principal_verifier = PrincipalVerifier(settings.internal_secret, name, seen)
         app.state.idempotency_table = idempotency_table
         app.state.worker_tasks = {}
+        app.state.read_model_feeds = {}
         if startup is not None:
             await startup(app)
         if settings.run_workers:
@@ -64,6 +65,10 @@ def create_service_app(
             for worker in chosen:
                 label = getattr(worker, "__qualname__", None) or getattr(getattr(worker, "func", None), "__qualname__", "worker")
                 app.state.worker_tasks[label] = asyncio.create_task(_supervised(worker))
+                # A consumer feeding read models (it has `caught_up`) keeps the service unready until it has.
+                owner = getattr(worker, "__self__", None)
+                if hasattr(owner, "caught_up"):
+                    app.state.read_model_feeds[label] = owner
         try:
             yield
         finally:
@@ -82,12 +87,23 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
 
+    @app.get("/health/live", include_in_schema=False)
+    async def live() -> Response:
+        """The process answers: restarting it would not help (a liveness probe)."""
+        return JSONResponse({"service": name, "status": "ok"})
+
+    @app.get("/health/ready", include_in_schema=False)
     @app.get("/health", include_in_schema=False)
-    async def health() -> Response:
+    async def ready() -> Response:
+        """Send traffic here: the database answers, the workers run and the read models have caught up."""
         db_ok = await app.state.db.ping()
         workers_state = {n: ("stopped" if t.done() else "running") for n, t in app.state.worker_tasks.items()}
-        healthy = db_ok and all(state == "running" for state in workers_state.values())
-        body = {"service": name, "status": "ok" if healthy else "degraded", "database": "ok" if db_ok else "down", "workers": workers_state}
+        read_models = {label: ("caught_up" if owner.caught_up else "catching_up") for label, owner in app.state.read_model_feeds.items()}
+        healthy = db_ok and all(state == "running" for state in workers_state.values()) and all(v == "caught_up" for v in read_models.values())
+        body = {
+            "service": name, "status": "ok" if healthy else "degraded", "database": "ok" if db_ok else "down",
+            "workers": workers_state, "read_models": read_models,
+        }
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     @app.get("/metrics", include_in_schema=False)
