@@ -18,6 +18,7 @@ from valuation.pricing.breaker import CircuitBreaker
 from valuation.pricing.builtin import BuiltinPricing
 from valuation.pricing.memory import DatabasePrices
 from valuation.pricing.partner import PartnerPricing
+from valuation.service import errors
 
 SERVICE = "valuation"
 
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, pri
         app.state.relay = outbox_relay(db, app.state.outbox, TOPIC, settings)
         app.state.consumer = inbox_consumer(SERVICE, db, inbox, subscriptions(app.state.outbox, app.state.clock), settings)
 
-    return create_service_app(
+    app = create_service_app(
         SERVICE,
         settings,
         [routes.router, ops_routes.router],
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, pri
         startup=startup,
         workers=lambda app: [app.state.relay.run, app.state.consumer.run],
     )
+    errors.install(app)
+    return app
 
 
 def app() -> FastAPI:

@@ -2,14 +2,16 @@
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from contracts.base import Event
 from contracts.catalog import ExchangeTerms, ModelUpserted, SmartUpgradeTerms, SrpPoint
+from contracts.coupon import CouponIssued, CouponRedeemed
 from contracts.enrolment import PlanPurchased, ScheduleWindow
 from contracts.imei import luhn_check_digit
 from servicekit.clock import FixedClock
@@ -71,13 +73,11 @@ class Service:
     http: httpx.AsyncClient
     clock: FixedClock
 
-    async def deliver(self, handler, event) -> None:  # type: ignore[no-untyped-def]
-        """Apply an inbound event the way the consumer does: in one transaction."""
+    async def deliver(self, event: Event) -> None:
+        """Apply an inbound event the way the consumer does: its subscribed handler, in one transaction."""
+        handler = inbound.subscriptions(self.app.state.outbox, self.clock)[event.TYPE].handler
         async with self.app.state.db.transaction() as session:
             await handler(session, event)
-
-    def progress(self) -> inbound.CouponProgress:
-        return inbound.CouponProgress(self.app.state.outbox, self.clock)
 
     async def published(self, event_type: str) -> list[dict]:
         async with self.app.state.db.reading() as session:
@@ -91,6 +91,21 @@ class Service:
     async def accept(self, account: str, quote_id: str, key: str | None = None) -> httpx.Response:
         headers = customer(account) | ({"idempotency-key": key} if key else {})
         return await self.http.post(f"/api/v1/quotes/{quote_id}/accept", headers=headers)
+
+    async def coupon_used(self, exchange: dict) -> None:
+        """The coupon service issued the exchange's coupon and an order redeemed it: the exchange awaits its handover."""
+        now = self.clock.now()
+        common = {"coupon_id": f"cpn_{exchange['id']}", "exchange_id": exchange["id"], "account_id": exchange["account_id"]}
+        await self.deliver(CouponIssued(**common, code="ABCD-EFGH-JKLM-NPQR", amount_paise=exchange["amount_paise"], issued_at=now,
+                                        expires_at=now + timedelta(days=14)))  # fmt: skip
+        await self.deliver(CouponRedeemed(**common, redemption_id="rdm_1", order_id="ord-1", discount_paise=exchange["amount_paise"],
+                                          forfeited_paise=0, redeemed_at=now))  # fmt: skip
+
+    async def hand_over(self, exchange: dict, condition: dict | None = None) -> httpx.Response:
+        """A courier hands the phone over with the checklist done."""
+        checklist = dict.fromkeys(("screen_lock_removed", "accounts_removed", "memory_card_removed"), True)
+        body = {"imei": exchange["imei"], "checklist": checklist, "condition": condition or FLAWLESS, "evidence": []}
+        return await self.http.post(f"/api/v1/exchanges/{exchange['id']}/handover", json=body, headers=COURIER)
 
     async def open_exchange(self, account: str, device: str) -> dict:
         quote = (await self.quote(account, device)).json()

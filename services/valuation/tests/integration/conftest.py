@@ -8,7 +8,6 @@ import pytest
 from servicekit.clock import FixedClock
 from servicekit.testing import backends, migrated_database, service_client
 from valuation.config import Settings
-from valuation.events import inbound
 from valuation.main import create_app
 from valuation.testing import MIGRATIONS, NOON_IN_INDIA, OPS, PHONE, PHONE_PRICE, Service, model_upserted
 
@@ -31,8 +30,8 @@ async def service(database_url: str) -> AsyncIterator[Service]:
     async with app.router.lifespan_context(app):
         async with service_client(app, "http://valuation") as http:
             svc = Service(app, http, clock)
-            await svc.deliver(inbound.on_model_upserted, model_upserted())
-            await svc.deliver(inbound.on_model_upserted, model_upserted("mi-smart-band-5", "35000002", eligible=False))
+            await svc.deliver(model_upserted())
+            await svc.deliver(model_upserted("mi-smart-band-5", "35000002", eligible=False))
             response = await http.put(f"/api/v1/market-prices/{PHONE}", json={"price_paise": PHONE_PRICE}, headers=OPS)
             assert response.status_code == 201, response.text
             yield svc

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from contracts.coupon import CouponIssued, CouponRedeemed, CouponReleased, CouponVoided
 from valuation.db.tables import outbox
-from valuation.events import inbound
 from valuation.testing import COURIER, FLAWLESS, OTHER_RETAILER, RETAILER, customer, imei, plan_purchased
 
 REGISTERED = (422, "device_not_eligible", ["registered_to_another_account"])
@@ -47,7 +46,7 @@ async def seen(service, exchange: dict) -> dict:  # type: ignore[no-untyped-def]
 
 async def coupon_issued(service, exchange: dict) -> None:  # type: ignore[no-untyped-def]
     now = service.clock.now()
-    await service.deliver(service.progress().issued, CouponIssued(
+    await service.deliver(CouponIssued(
         coupon_id=f"cpn_{exchange['id']}", code="ABCD-EFGH-JKLM-NPQR", exchange_id=exchange["id"], account_id=exchange["account_id"],
         amount_paise=exchange["amount_paise"], issued_at=now, expires_at=now + timedelta(days=14)))  # fmt: skip
 
@@ -68,7 +67,7 @@ async def event_types(service) -> list[tuple[str, str]]:  # type: ignore[no-unty
 
 async def test_a_squatter_can_neither_quote_nor_accept_either_imei_of_a_plan_the_owner_and_a_retailer_for_the_owner_can(service):
     dual_sim = plan_purchased("pln_1", "acc-owner", imei(2)).model_copy(update={"imei2": imei(3)})
-    await service.deliver(inbound.on_plan_purchased, dual_sim)
+    await service.deliver(dual_sim)
     for device in (imei(2), imei(3)):
         assert refusal(await service.quote("acc-squatter", device)) == REGISTERED
         assert refusal(await partner_quote(service, "acc-squatter", device)) == REGISTERED  # a partner acting for the squatter
@@ -85,7 +84,7 @@ async def test_a_squatter_can_neither_quote_nor_accept_either_imei_of_a_plan_the
 
 async def test_a_plan_arriving_after_the_squatters_quote_refuses_the_accept_and_the_refusal_is_replayed(service):
     quote = (await service.quote("acc-squatter", imei(4))).json()
-    await service.deliver(inbound.on_plan_purchased, plan_purchased("pln_1", "acc-owner", imei(4)))
+    await service.deliver(plan_purchased("pln_1", "acc-owner", imei(4)))
     first = await service.accept("acc-squatter", quote["id"], key="squat-1")
     assert refusal(first) == REGISTERED
     again = await service.accept("acc-squatter", quote["id"], key="squat-1")
@@ -97,7 +96,7 @@ async def test_a_plan_arriving_after_the_squatters_quote_refuses_the_accept_and_
 async def test_the_plans_owner_supersedes_an_exchange_a_squatter_opened_before_the_plan_arrived_on_either_imei(service):
     squatted = await service.open_exchange("acc-squatter", imei(6))  # the dual-SIM phone's second IMEI
     await coupon_issued(service, squatted)
-    await service.deliver(inbound.on_plan_purchased, plan_purchased("pln_1", "acc-owner", imei(5)).model_copy(update={"imei2": imei(6)}))
+    await service.deliver(plan_purchased("pln_1", "acc-owner", imei(5)).model_copy(update={"imei2": imei(6)}))
 
     owners = await service.open_exchange("acc-owner", imei(5))  # online: the plan is the proof
     assert (owners["status"], owners["plan_id"]) == ("accepted", "pln_1")
@@ -114,7 +113,7 @@ async def test_the_plans_owner_supersedes_an_exchange_a_squatter_opened_before_t
     # The coupon service's answer (CouponVoided, reason superseded) is only an echo here.
     now = service.clock.now()
     voided = CouponVoided(coupon_id=f"cpn_{squatted['id']}", exchange_id=squatted["id"], account_id="acc-squatter", reason="superseded", voided_at=now)
-    await service.deliver(service.progress().voided, voided)
+    await service.deliver(voided)
     assert (await seen(service, squatted))["status"] == "cancelled"
     assert len(await service.published("valuation.ExchangeCancelled")) == 1
 
@@ -162,7 +161,7 @@ async def test_no_supersede_of_the_same_account_nor_of_an_equal_or_stronger_clai
     equal = await in_store_exchange(service, "acc-3", imei(11))
     assert (equal.status_code, equal.json()["code"]) == (409, "exchange_already_open")
     # A plan's exchange is never superseded (nobody else may even quote its IMEI).
-    await service.deliver(inbound.on_plan_purchased, plan_purchased("pln_1", "acc-4", imei(12)))
+    await service.deliver(plan_purchased("pln_1", "acc-4", imei(12)))
     await service.open_exchange("acc-4", imei(12))
     assert refusal(await partner_quote(service, "acc-5", imei(12))) == REGISTERED
     assert await service.published("valuation.ExchangeCancelled") == []
@@ -174,7 +173,7 @@ async def test_no_supersede_of_the_same_account_nor_of_an_equal_or_stronger_clai
 async def test_a_superseded_exchange_whose_coupon_was_spent_is_revoked_with_the_discount_to_claw_back(service):
     online = await service.open_exchange("acc-squatter", imei(13))
     await coupon_issued(service, online)
-    await service.deliver(service.progress().redeemed, coupon_redeemed(online, service.clock.now(), online["amount_paise"]))
+    await service.deliver(coupon_redeemed(online, service.clock.now(), online["amount_paise"]))
     assert (await seen(service, online))["status"] == "awaiting_handover"
 
     owners = await in_store_exchange(service, "acc-owner", imei(13))
@@ -191,7 +190,7 @@ async def test_a_superseded_exchange_whose_coupon_was_spent_is_revoked_with_the_
     now = service.clock.now()
     released = CouponReleased(coupon_id=f"cpn_{online['id']}", exchange_id=online["id"], account_id="acc-squatter", redemption_id="rdm_1",
                               order_id="ord-squat", expires_at=now + timedelta(days=14), released_at=now)  # fmt: skip
-    await service.deliver(service.progress().released, released)
+    await service.deliver(released)
     gone = await seen(service, online)
     assert (gone["status"], gone["discounted_paise"]) == ("revoked", 0)
     assert len(await service.published("valuation.ExchangeCancelled")) == 1
@@ -204,13 +203,13 @@ async def test_a_coupon_spent_before_the_supersede_reached_it_revokes_the_exchan
     assert (await in_store_exchange(service, "acc-owner", imei(14))).status_code == 201
     assert (await seen(service, online))["status"] == "cancelled"
     redeemed = coupon_redeemed(online, service.clock.now(), 250_000)
-    await service.deliver(service.progress().redeemed, redeemed)
+    await service.deliver(redeemed)
     gone = await seen(service, online)
     assert (gone["status"], gone["cancel_reason"], gone["discounted_paise"]) == ("revoked", "superseded", 250_000)
     first, second = await service.published("valuation.ExchangeCancelled")
     assert (first["discounted_paise"], second["discounted_paise"]) == (0, 250_000)
     assert first["exchange_id"] == second["exchange_id"] == online["id"] and second["reason"] == "superseded"
-    await service.deliver(service.progress().redeemed, redeemed)  # a repeat changes nothing more
+    await service.deliver(redeemed)  # a repeat changes nothing more
     assert len(await service.published("valuation.ExchangeCancelled")) == 2
 
 

@@ -28,9 +28,9 @@ async def status_of(service, exchange: dict, headers=None) -> dict:  # type: ign
 
 async def awaiting_handover(service) -> dict:  # type: ignore[no-untyped-def]
     exchange = await service.open_exchange("acc-1", imei(1))
-    progress, now = service.progress(), service.clock.now()
-    await service.deliver(progress.issued, issued(exchange, now))
-    await service.deliver(progress.redeemed, redeemed(exchange, now))
+    now = service.clock.now()
+    await service.deliver(issued(exchange, now))
+    await service.deliver(redeemed(exchange, now))
     return exchange
 
 
@@ -41,7 +41,7 @@ async def hand_over(service, exchange: dict, key: str, **changes):  # type: igno
 
 async def test_the_coupon_code_is_shown_to_the_owner_once_issued_and_to_nobody_else(service):
     exchange = await service.open_exchange("acc-1", imei(1))
-    await service.deliver(service.progress().issued, issued(exchange, service.clock.now()))
+    await service.deliver(issued(exchange, service.clock.now()))
     mine = await status_of(service, exchange)
     assert (mine["status"], mine["coupon_code"]) == ("coupon_issued", "ABCD-EFGH-JKLM-NPQR")
     assert (await status_of(service, exchange, OPS))["coupon_code"] is None
@@ -54,19 +54,19 @@ async def test_using_and_releasing_the_coupon_moves_the_exchange_to_and_from_awa
     assert (cancel.status_code, cancel.json()["code"]) == (409, "exchange_not_cancellable")
     released = CouponReleased(coupon_id="cpn_1", exchange_id=exchange["id"], account_id="acc-1", redemption_id="rdm_1", order_id="ord-1",
                               expires_at=service.clock.now() + timedelta(days=14), released_at=service.clock.now())
-    await service.deliver(service.progress().released, released)
+    await service.deliver(released)
     assert (await status_of(service, exchange))["status"] == "coupon_issued"
 
 
 async def test_a_coupon_expiring_unused_cancels_the_exchange_with_reason_coupon_expired(service):
     exchange = await service.open_exchange("acc-1", imei(1))
-    await service.deliver(service.progress().issued, issued(exchange, service.clock.now()))
+    await service.deliver(issued(exchange, service.clock.now()))
     expired = CouponExpired(coupon_id="cpn_1", exchange_id=exchange["id"], account_id="acc-1", expired_at=service.clock.now())
-    await service.deliver(service.progress().expired, expired)
+    await service.deliver(expired)
     assert (await status_of(service, exchange))["status"] == "cancelled"
     [event] = await service.published("valuation.ExchangeCancelled")
     assert (event["reason"], event["exchange_id"]) == ("coupon_expired", exchange["id"])
-    await service.deliver(service.progress().expired, expired)  # late repeat: nothing more
+    await service.deliver(expired)  # late repeat: nothing more
     assert len(await service.published("valuation.ExchangeCancelled")) == 1
     await service.open_exchange("acc-1", imei(1))  # the device is free again
 
@@ -75,15 +75,15 @@ async def test_a_coupon_voided_after_an_order_took_and_gave_it_back_still_comple
     # Cancel requested while valuation saw coupon_issued; the coupon service saw redeem, release, then
     # the request: it voided the coupon. Valuation sees redeemed, released, voided, in that order.
     exchange = await service.open_exchange("acc-1", imei(1))
-    progress, now = service.progress(), service.clock.now()
-    await service.deliver(progress.issued, issued(exchange, now))
+    now = service.clock.now()
+    await service.deliver(issued(exchange, now))
     assert (await service.http.post(f"/api/v1/exchanges/{exchange['id']}/cancel", headers=customer("acc-1"))).json()["status"] == "cancelling"
-    await service.deliver(progress.redeemed, redeemed(exchange, now))
+    await service.deliver(redeemed(exchange, now))
     released = CouponReleased(coupon_id="cpn_1", exchange_id=exchange["id"], account_id="acc-1", redemption_id="rdm_1", order_id="ord-1",
                               expires_at=now + timedelta(days=14), released_at=now)
-    await service.deliver(progress.released, released)
+    await service.deliver(released)
     voided = CouponVoided(coupon_id="cpn_1", exchange_id=exchange["id"], account_id="acc-1", reason="customer_cancelled", voided_at=now)
-    await service.deliver(progress.voided, voided)
+    await service.deliver(voided)
     seen = await status_of(service, exchange)
     assert (seen["status"], seen["cancel_reason"], seen["discounted_paise"]) == ("cancelled", "customer_cancelled", 0)
     [event] = await service.published("valuation.ExchangeCancelled")
@@ -94,7 +94,7 @@ async def test_the_void_echoing_a_revoked_exchange_changes_nothing(service):
     exchange = await awaiting_handover(service)
     await hand_over(service, exchange, "h-1", imei=imei(99))
     voided = CouponVoided(coupon_id="cpn_1", exchange_id=exchange["id"], account_id="acc-1", reason="handover_failed", voided_at=service.clock.now())
-    await service.deliver(service.progress().voided, voided)
+    await service.deliver(voided)
     assert (await status_of(service, exchange))["status"] == "revoked"
     assert len(await service.published("valuation.ExchangeCancelled")) == 1
 
@@ -154,9 +154,9 @@ async def test_a_retailer_hands_over_only_its_own_exchanges_and_logistics_any(se
     body = {"imei": imei(1), "account_id": "acc-1", "condition": AS_QUOTED}
     quote = (await service.http.post("/api/v1/quotes", json=body, headers=RETAILER)).json()
     exchange = (await service.http.post(f"/api/v1/quotes/{quote['id']}/accept", headers=RETAILER)).json()
-    progress, now = service.progress(), service.clock.now()
-    await service.deliver(progress.issued, issued(exchange, now))
-    await service.deliver(progress.redeemed, redeemed(exchange, now))
+    now = service.clock.now()
+    await service.deliver(issued(exchange, now))
+    await service.deliver(redeemed(exchange, now))
     handover = {"imei": exchange["imei"], "checklist": GOOD_CHECKLIST, "condition": AS_QUOTED}
     path = f"/api/v1/exchanges/{exchange['id']}/handover"
     stranger = await service.http.post(path, json=handover, headers=OTHER_RETAILER)
@@ -173,11 +173,11 @@ async def test_a_retailer_hands_over_only_its_own_exchanges_and_logistics_any(se
 
 async def test_a_handover_refused_before_the_coupon_is_seen_used_is_retried_afresh_with_the_same_key(service):
     exchange = await service.open_exchange("acc-1", imei(1))
-    progress, now = service.progress(), service.clock.now()
-    await service.deliver(progress.issued, issued(exchange, now))
+    now = service.clock.now()
+    await service.deliver(issued(exchange, now))
     early = await hand_over(service, exchange, "h-1")
     assert (early.status_code, early.json()["code"]) == (409, "exchange_not_awaiting_handover")
-    await service.deliver(progress.redeemed, redeemed(exchange, now))  # CouponRedeemed arrives
+    await service.deliver(redeemed(exchange, now))  # CouponRedeemed arrives
     retried = await hand_over(service, exchange, "h-1")
     assert retried.status_code == 200 and retried.json()["outcome"] == "completed"
     assert "idempotent-replayed" not in retried.headers

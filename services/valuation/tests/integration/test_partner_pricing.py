@@ -185,7 +185,6 @@ async def test_an_open_circuit_still_serves_a_fresh_last_known_price(partner, ad
 async def test_the_service_quotes_through_the_partner_and_answers_503_when_it_cannot(partner, server, database_url):
 
     from valuation.config import Settings
-    from valuation.events import inbound
     from valuation.main import create_app
     from valuation.testing import FLAWLESS, NOON_IN_INDIA, Service, customer, imei, model_upserted
 
@@ -193,11 +192,11 @@ async def test_the_service_quotes_through_the_partner_and_answers_503_when_it_ca
     app = create_app(settings, FixedClock(NOON_IN_INDIA))
     async with app.router.lifespan_context(app), service_client(app, "http://v") as http:
         service = Service(app, http, app.state.clock)
-        await service.deliver(inbound.on_model_upserted, model_upserted(MODEL))
+        await service.deliver(model_upserted(MODEL))
         quote = await http.post("/api/v1/quotes", json={"imei": imei(1), "condition": FLAWLESS}, headers=customer("acc-1"))
         assert quote.status_code == 201 and quote.json()["market_price_paise"] == 812_300
         partner.script = ["fail"]
-        await service.deliver(inbound.on_model_upserted, model_upserted("mi-10-8gb-128gb", "35000009"))
+        await service.deliver(model_upserted("mi-10-8gb-128gb", "35000009"))
         refused = await http.post("/api/v1/quotes", json={"imei": imei(1, "35000009"), "condition": FLAWLESS}, headers=customer("acc-1"))
         assert (refused.status_code, refused.json()["code"]) == (503, "pricing_unavailable")
         again = await http.post("/api/v1/quotes", json={"imei": imei(2), "condition": FLAWLESS}, headers=customer("acc-1"))

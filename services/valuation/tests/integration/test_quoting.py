@@ -1,6 +1,5 @@
 """Quotes through the API: identification, eligibility, itemised prices, the assured floor, visibility."""
 
-from valuation.events import inbound
 from valuation.testing import COURIER, OPS, OTHER_RETAILER, PHONE, PHONE_PRICE, RETAILER, customer, imei, model_upserted, plan_purchased
 
 
@@ -24,7 +23,7 @@ async def test_a_customer_gets_an_itemised_quote_valid_for_72_hours(service):
 
 
 async def test_an_active_plan_in_its_window_gives_the_assured_floor(service):
-    await service.deliver(inbound.on_plan_purchased, plan_purchased("pln_1", "acc-1", imei(2)))
+    await service.deliver(plan_purchased("pln_1", "acc-1", imei(2)))
     quote = (await service.quote("acc-1", imei(2))).json()
     assert quote["assured"] == {"plan_id": "pln_1", "percent": 70, "amount_paise": 839_930}
     assert quote["market_offer_paise"] == PHONE_PRICE
@@ -32,12 +31,12 @@ async def test_an_active_plan_in_its_window_gives_the_assured_floor(service):
 
 
 async def test_another_account_gets_no_quote_for_a_plan_imei_and_nobody_a_floor_once_the_plan_is_cancelled(service):
-    await service.deliver(inbound.on_plan_purchased, plan_purchased("pln_1", "acc-1", imei(2)))
+    await service.deliver(plan_purchased("pln_1", "acc-1", imei(2)))
     refused = await service.quote("acc-2", imei(2))  # docs/valuation.md: the plan's IMEI is its account's alone
     assert (refused.status_code, refused.json()["code"], refused.json()["reasons"]) == (422, "device_not_eligible", ["registered_to_another_account"])
     from contracts.enrolment import PlanCancelled
 
-    await service.deliver(inbound.plan_closer("cancelled"), PlanCancelled(
+    await service.deliver(PlanCancelled(
         plan_id="pln_1", account_id="acc-1", imei=imei(2), refund_paise=49_900, cancelled_at=service.clock.now()))
     quote = (await service.quote("acc-1", imei(2))).json()
     assert quote["program"] == "exchange" and quote["assured"] is None and quote["amount_paise"] == PHONE_PRICE
@@ -46,7 +45,7 @@ async def test_another_account_gets_no_quote_for_a_plan_imei_and_nobody_a_floor_
 async def test_no_floor_outside_the_plans_windows(service):
     from datetime import timedelta
 
-    await service.deliver(inbound.on_plan_purchased, plan_purchased("pln_1", "acc-1", imei(2)))
+    await service.deliver(plan_purchased("pln_1", "acc-1", imei(2)))
     service.clock.advance(timedelta(days=-30))  # 2021-01-30: value not yet available
     assert (await service.quote("acc-1", imei(2))).json()["program"] == "exchange"
 
@@ -93,7 +92,7 @@ async def test_a_new_market_price_changes_the_next_quote(service):
 
 
 async def test_a_model_without_a_market_price_cannot_be_quoted(service):
-    await service.deliver(inbound.on_model_upserted, model_upserted("poco-x2-6gb-64gb", "35000003"))
+    await service.deliver(model_upserted("poco-x2-6gb-64gb", "35000003"))
     response = await service.quote("acc-1", imei(1, tac="35000003"))
     assert (response.status_code, response.json()["code"]) == (503, "pricing_unavailable")
 

@@ -2,17 +2,8 @@
 
 import pytest
 
-from valuation.domain.exchange import (
-    CLOSED,
-    DEVICE_PRESENT,
-    ONLINE,
-    OPEN,
-    PLAN_OWNER,
-    claim,
-    may_supersede,
-    spent_before_superseded,
-    superseded_status,
-)
+from valuation.domain.claims import DEVICE_PRESENT, ONLINE, PLAN_OWNER, claim, may_supersede
+from valuation.domain.exchange import CLOSED, OPEN, spent_before_superseded, superseded_status
 
 
 def test_a_plan_outranks_the_device_in_store_which_outranks_knowing_the_imei():

@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 
 from valuation.config import DEFAULT_DEDUCTIONS
 from valuation.domain.condition import Condition
-from valuation.domain.pricing import Assured, DeviceNotEligible, Window, make_offer, whole_rupees, window_on
+from valuation.domain.plan import Window, window_on
+from valuation.domain.pricing import Assured, make_offer, whole_rupees
+from valuation.domain.refusal import DeviceNotEligible
 
 FLAWLESS = Condition(True, "flawless", "flawless", frozenset(), frozenset({"charger", "box", "invoice"}))
 PRICE = 1_000_000
@@ -40,7 +42,7 @@ def test_each_finding_deducts_its_percent_of_the_market_price(condition, reason)
 
 
 def test_a_flawless_phone_with_everything_has_no_deductions():
-    assert offer().deductions == [] and offer().amount_paise == PRICE and offer().program == "exchange"
+    assert offer().deductions == () and offer().amount_paise == PRICE and offer().program == "exchange"
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from servicekit.clock import ClockDep
 from servicekit.inputs import PRINTABLE
 from servicekit.principal import OpsDep
 from valuation.api.schemas import BlockBody, BlockOut, MarketPriceBody, MarketPriceOut
+from valuation.api.views import block_out, market_price_out
 from valuation.service import ops
 
 router = APIRouter(prefix="/api/v1", tags=["valuation ops"])
@@ -20,16 +21,14 @@ ModelId = Annotated[str, Path(max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)
     summary="Block a lost or stolen IMEI (ops)",
 )
 async def block(body: BlockBody, request: Request, response: Response, clock: ClockDep, principal: OpsDep) -> BlockOut:
-    async with request.app.state.db.transaction() as session:
-        row, created = await ops.block(session, clock, principal, body.imei, body.reason)
+    entry, created = await ops.block(request.app.state.db, clock, principal, body.imei, body.reason)
     response.status_code = 201 if created else 200
-    return BlockOut.model_validate(dict(row._mapping))
+    return block_out(entry)
 
 
 @router.delete("/blocklist/{imei}", status_code=204, summary="Lift a block (ops)")
 async def unblock(imei: Annotated[str, Path(max_length=32, pattern=PRINTABLE)], request: Request, _: OpsDep) -> Response:
-    async with request.app.state.db.transaction() as session:
-        await ops.unblock(session, imei)
+    await ops.unblock(request.app.state.db, imei)
     return Response(status_code=204)
 
 
@@ -40,14 +39,11 @@ async def unblock(imei: Annotated[str, Path(max_length=32, pattern=PRINTABLE)], 
 async def put_market_price(
     model_id: ModelId, body: MarketPriceBody, request: Request, response: Response, clock: ClockDep, principal: OpsDep
 ) -> MarketPriceOut:
-    async with request.app.state.db.transaction() as session:
-        row, created = await ops.set_market_price(session, clock, principal, model_id, body.price_paise)
+    price, created = await ops.set_market_price(request.app.state.db, clock, principal, model_id, body.price_paise)
     response.status_code = 201 if created else 200
-    return MarketPriceOut.model_validate(dict(row._mapping))
+    return market_price_out(price)
 
 
 @router.get("/market-prices/{model_id}", response_model=MarketPriceOut, summary="A model's market price (ops)")
 async def get_market_price(model_id: ModelId, request: Request, _: OpsDep) -> MarketPriceOut:
-    async with request.app.state.db.reading() as session:
-        row = await ops.market_price(session, model_id)
-    return MarketPriceOut.model_validate(dict(row._mapping))
+    return market_price_out(await ops.market_price(request.app.state.db, model_id))

@@ -8,6 +8,9 @@ from pydantic import BaseModel, Field
 from servicekit.inputs import PRINTABLE
 from servicekit.money import Paise
 from valuation.domain.condition import Accessory, Body, Condition, FunctionalIssue, Screen
+from valuation.domain.exchange import CancelReason, ExchangeStatus
+from valuation.domain.pricing import Program
+from valuation.domain.quote import QuoteStatus
 
 # Loose on purpose (a malformed IMEI is the domain's `imei_invalid`), but never a control character:
 # what is stored must be storable (SPEC §3; servicekit/inputs.py).
@@ -57,7 +60,7 @@ class AssuredOut(BaseModel):
 
 class QuoteOut(BaseModel):
     id: str
-    status: Literal["offered", "accepted", "expired"]
+    status: QuoteStatus = Field(description="`expired`: still `offered` when its 72 hours ran out (derived, not stored)")
     account_id: str
     imei: str
     model_id: str
@@ -67,7 +70,7 @@ class QuoteOut(BaseModel):
     market_offer_paise: int
     assured: AssuredOut | None
     amount_paise: int
-    program: Literal["exchange", "smart_upgrade"]
+    program: Program
     expires_at: datetime
     created_at: datetime
 
@@ -75,18 +78,23 @@ class QuoteOut(BaseModel):
 class ExchangeOut(BaseModel):
     id: str
     quote_id: str
-    status: Literal["accepted", "coupon_issued", "awaiting_handover", "cancelling", "completed", "revoked", "cancelled"] = Field(
-        description="`cancelling`: the owner asked to cancel; it completes (`cancelled`) once the coupon is voided"
+    status: ExchangeStatus = Field(
+        description="`accepted` → `coupon_issued` (CouponIssued) → `awaiting_handover` (the coupon was used on an order) → "
+        "`completed` | `revoked` (handover; `revoked` also when superseded after the coupon was spent). `cancelling`: the owner asked to cancel and the exchange is still open; it ends "
+        "`cancelled` once the coupon service voids the coupon, or goes on to `awaiting_handover` if an order got the coupon first. "
+        "`cancelled`: ended before the coupon was used (cancel, coupon expired, superseded)."
     )
     account_id: str
     imei: str
     model_id: str
     amount_paise: int
-    program: Literal["exchange", "smart_upgrade"]
-    plan_id: str | None
+    program: Program
+    plan_id: str | None = Field(
+        description="The account's Smart Upgrade plan for this phone at accept, floored or not: the exchange ends that plan"
+    )
     coupon_code: str | None = Field(None, description="Shown to the owner once the coupon is issued")
     discounted_paise: int
-    cancel_reason: str | None = Field(
+    cancel_reason: CancelReason | None = Field(
         description="`customer_cancelled`, `coupon_expired`, `handover_failed`, or `superseded` (the phone's owner, or a store with "
         "the phone present, took the IMEI over from this exchange before it was handed over)"
     )

@@ -36,7 +36,7 @@ plans = Table(
     Column("model_id", String(100), nullable=False),
     Column("imei", String(15), nullable=False, index=True),
     Column("imei2", String(15), nullable=True, index=True),
-    Column("status", String(20), nullable=False),  # active | cancelled | redeemed | lapsed
+    Column("status", String(20), nullable=False),  # active | cancelled | redeemed | lapsed | traded_in
     Column("schedule", JSON, nullable=False),
     Column("lapses_on", Date, nullable=False),
 )

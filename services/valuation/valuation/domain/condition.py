@@ -18,8 +18,8 @@ class Condition:
     powers_on: bool
     screen: Screen
     body: Body
-    functional_issues: frozenset[str] = field(default_factory=frozenset)
-    accessories: frozenset[str] = field(default_factory=frozenset)
+    functional_issues: frozenset[FunctionalIssue] = field(default_factory=frozenset)
+    accessories: frozenset[Accessory] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)

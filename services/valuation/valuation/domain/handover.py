@@ -1,16 +1,18 @@
 """Judging a handover: checklist, IMEI and re-inspected condition against the accepted offer. No I/O."""
 
 from dataclasses import dataclass
+from typing import Literal
 
 from valuation.domain.condition import Condition
-from valuation.domain.pricing import Assured, DeviceNotEligible, make_offer
+from valuation.domain.pricing import Assured, make_offer
+from valuation.domain.refusal import DeviceNotEligible, Refused
 
 CHECKLIST = ("screen_lock_removed", "accounts_removed", "memory_card_removed")
 
 
 @dataclass(frozen=True)
 class Verdict:
-    outcome: str  # completed | revoked
+    outcome: Literal["completed", "revoked"]
     reasons: list[str]
     repriced_paise: int | None
 
@@ -18,6 +20,13 @@ class Verdict:
 def missing_checklist_items(checklist: dict[str, bool]) -> list[str]:
     """Checklist items not done; a handover with any of these is not judged at all."""
     return [item for item in CHECKLIST if not checklist.get(item, False)]
+
+
+def check_checklist(checklist: dict[str, bool]) -> None:
+    """Nothing is recorded until every item is done: the partner finishes it and hands over again."""
+    missing = missing_checklist_items(checklist)
+    if missing:
+        raise Refused("handover_checklist_incomplete", "Finish the checklist, then hand over again: " + ", ".join(missing) + ".", missing=missing)
 
 
 def judge(

@@ -3,10 +3,8 @@
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import delete, insert, select
-
 from servicekit.db import Database
-from valuation.db.tables import partner_prices
+from valuation.db import prices
 
 
 class PriceMemory(Protocol):
@@ -36,10 +34,9 @@ class DatabasePrices:
 
     async def recall(self, model_id: str) -> tuple[int, datetime] | None:
         async with self.db.reading() as session:
-            row = (await session.execute(select(partner_prices).where(partner_prices.c.model_id == model_id))).one_or_none()
-        return (row.price_paise, row.fetched_at) if row else None
+            return await prices.last_partner_price(session, model_id)
 
     async def remember(self, model_id: str, price_paise: int, fetched_at: datetime) -> None:
+        # Its own short transaction, outside any use case's: the fetch happens before the quote is written.
         async with self.db.transaction() as session:
-            await session.execute(delete(partner_prices).where(partner_prices.c.model_id == model_id))
-            await session.execute(insert(partner_prices).values(model_id=model_id, price_paise=price_paise, fetched_at=fetched_at))
+            await prices.save_partner_price(session, model_id, price_paise, fetched_at)

@@ -3,11 +3,10 @@
 import json
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
-
 from servicekit.clock import Clock
 from servicekit.db import Database
-from valuation.db.tables import market_prices
+from valuation.db import prices
+from valuation.domain.pricing import MarketPrice
 
 SEED_FILE = Path(__file__).parent / "market_prices.json"
 
@@ -22,10 +21,10 @@ async def load_once(database_url: str, clock: Clock | None = None) -> int:
     now = (clock or Clock()).now()
     try:
         async with db.transaction() as session:
-            if await session.scalar(select(func.count()).select_from(market_prices)):
+            if await prices.has_market_prices(session):
                 return 0
-            rows = [{"model_id": m, "price_paise": p, "updated_at": now, "updated_by": "seed"} for m, p in seed_prices().items()]
-            await session.execute(insert(market_prices), rows)
-        return len(rows)
+            seeded = [MarketPrice(model_id, price, now, "seed") for model_id, price in seed_prices().items()]
+            await prices.add_market_prices(session, seeded)
+        return len(seeded)
     finally:
         await db.dispose()

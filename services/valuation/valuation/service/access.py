@@ -1,7 +1,7 @@
 """Who may see a quote or an exchange: its owner, the partners involved, ops. Everyone else gets 404."""
 
 from servicekit.principal import Principal
-from servicekit.problems import Problem
+from valuation.domain.refusal import not_found
 
 
 def may_see(principal: Principal, account_id: str, *partner_keys: str | None) -> bool:
@@ -16,4 +16,4 @@ def may_see(principal: Principal, account_id: str, *partner_keys: str | None) ->
 
 def require_visible(principal: Principal, what: str, account_id: str, *partner_keys: str | None) -> None:
     if not may_see(principal, account_id, *partner_keys):
-        raise Problem(404, "not_found", f"No such {what}.")
+        raise not_found(what)

@@ -1,43 +1,43 @@
-"""Ops tools: the IMEI blocklist and the built-in engine's market prices."""
+"""Ops tools: the IMEI blocklist and the built-in engine's market prices. Each use case is one transaction."""
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from contracts.imei import is_valid_imei
 from servicekit.clock import Clock
+from servicekit.db import Database
 from servicekit.principal import Principal
-from servicekit.problems import Problem
-from valuation.db.tables import blocklist, market_prices
+from valuation.db import blocklist, prices
+from valuation.domain.device import BlockedImei, check_imei
+from valuation.domain.pricing import MarketPrice
+from valuation.domain.refusal import Refused
 
 
-async def block(session: AsyncSession, clock: Clock, ops: Principal, imei: str, reason: str):  # type: ignore[no-untyped-def]
-    """Add (or re-word) a lost/stolen IMEI; returns the row and whether it is new."""
-    if not is_valid_imei(imei):
-        raise Problem(422, "imei_invalid", "An IMEI is 15 digits ending in a valid Luhn check digit.")
-    existed = await session.scalar(select(blocklist.c.imei).where(blocklist.c.imei == imei)) is not None
-    await session.execute(delete(blocklist).where(blocklist.c.imei == imei))
-    await session.execute(insert(blocklist).values(imei=imei, reason=reason, added_by=ops.subject or "ops", added_at=clock.now()))
-    return (await session.execute(select(blocklist).where(blocklist.c.imei == imei))).one(), not existed
+async def block(db: Database, clock: Clock, ops: Principal, imei: str, reason: str) -> tuple[BlockedImei, bool]:
+    """Add (or re-word) a lost/stolen IMEI; returns the entry and whether it is new."""
+    check_imei(imei)
+    entry = BlockedImei(imei, reason, ops.subject or "ops", clock.now())
+    async with db.transaction() as session:
+        existed = await blocklist.blocklisted(session, imei)
+        await blocklist.save_block(session, entry)
+    return entry, not existed
 
 
-async def unblock(session: AsyncSession, imei: str) -> None:
-    result = await session.execute(delete(blocklist).where(blocklist.c.imei == imei))
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        raise Problem(404, "not_found", "This IMEI is not on the blocklist.")
+async def unblock(db: Database, imei: str) -> None:
+    async with db.transaction() as session:
+        if not await blocklist.remove_block(session, imei):
+            raise Refused("not_found", "This IMEI is not on the blocklist.")
 
 
-async def set_market_price(session: AsyncSession, clock: Clock, ops: Principal, model_id: str, price_paise: int):  # type: ignore[no-untyped-def]
-    """Replace a model's flawless-condition market price; returns the row and whether it is new."""
-    existed = await session.scalar(select(market_prices.c.model_id).where(market_prices.c.model_id == model_id)) is not None
-    await session.execute(delete(market_prices).where(market_prices.c.model_id == model_id))
-    await session.execute(
-        insert(market_prices).values(model_id=model_id, price_paise=price_paise, updated_at=clock.now(), updated_by=ops.subject or "ops")
-    )
-    return (await session.execute(select(market_prices).where(market_prices.c.model_id == model_id))).one(), not existed
+async def set_market_price(db: Database, clock: Clock, ops: Principal, model_id: str, price_paise: int) -> tuple[MarketPrice, bool]:
+    """Replace a model's flawless-condition market price; returns the price and whether it is new."""
+    price = MarketPrice(model_id, price_paise, clock.now(), ops.subject or "ops")
+    async with db.transaction() as session:
+        existed = await prices.get_market_price(session, model_id) is not None
+        await prices.save_market_price(session, price)
+    return price, not existed
 
 
-async def market_price(session: AsyncSession, model_id: str):  # type: ignore[no-untyped-def]
-    row = (await session.execute(select(market_prices).where(market_prices.c.model_id == model_id))).one_or_none()
-    if row is None:
-        raise Problem(404, "not_found", f"No market price for {model_id}.")
-    return row
+async def market_price(db: Database, model_id: str) -> MarketPrice:
+    async with db.reading() as session:
+        price = await prices.get_market_price(session, model_id)
+    if price is None:
+        raise Refused("not_found", f"No market price for {model_id}.")
+    return price
+
