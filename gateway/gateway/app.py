@@ -108,7 +108,7 @@ class Gateway:
             preflight = self.cors.preflight(wanted.get(b"origin"))
             await send_body(send, 204 if preflight else 403, b"", "text/plain", request_id, SECURITY_HEADERS + (preflight or []))
             return
-        if path in ("/api/v1/health", "/api/v1/openapi.json", "/docs"):
+        if path in ("/api/v1/health", "/api/v1/openapi.json", "/docs", "/health/live", "/health/ready"):
             await self._own_route(path, send, request_id, edge)
             return
         if repeated is not None:
@@ -231,9 +231,24 @@ class Gateway:
             await send_body(send, 200, self.openapi.merged, "application/json", request_id, edge)
         elif path == "/docs":
             await send_body(send, 200, self.openapi.docs_page(), "text/html; charset=utf-8", request_id, edge)
+        elif path == "/health/live":
+            await send_body(send, 200, b'{"status":"ok"}', "application/json", request_id, edge)
+        elif path == "/health/ready":
+            # The gateway's own readiness: its client pool is open and the shared state (Redis) answers.
+            # Services are not asked: one service down must not take every gateway replica out of rotation.
+            ready = self.session is not None and await self._redis_answers()
+            await send_body(send, 200 if ready else 503, b'{"status":"ok"}' if ready else b'{"status":"degraded"}', "application/json", request_id, edge)
         else:
             status, body = await self._health()
             await send_body(send, status, body, "application/json", request_id, edge)
+
+    async def _redis_answers(self) -> bool:
+        if not isinstance(self.limiter, RedisLimiter):
+            return True
+        try:
+            return bool(await asyncio.wait_for(self.limiter.redis.ping(), timeout=1))
+        except Exception:  # any failure to answer means "not ready", never a crash of the probe
+            return False
 
     async def _health(self) -> tuple[int, bytes]:
         assert self.session is not None

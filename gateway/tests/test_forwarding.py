@@ -33,3 +33,8 @@ async def test_a_service_that_is_down_is_a_503_problem(gateway) -> None:
 async def test_a_service_that_is_too_slow_is_a_504_problem(gateway) -> None:
     response = await gateway.get("/api/v1/catalog/slow")
     assert response.status_code == 504 and response.json()["code"] == "upstream_timeout"
+
+
+async def test_the_gateway_answers_its_own_liveness_and_readiness(gateway) -> None:
+    assert (await gateway.get("/health/live")).status_code == 200
+    assert (await gateway.get("/health/ready")).json() == {"status": "ok"}

@@ -102,3 +102,9 @@ async def test_a_body_past_the_limit_is_413_whether_declared_or_streamed(service
 
     streamed = await service.put("/api/v1/prices/m1", content=chunks(), headers=signed(service.secret))
     assert streamed.status_code == 413
+
+
+async def test_liveness_and_readiness_are_separate(service) -> None:
+    assert (await service.get("/health/live")).json()["status"] == "ok"
+    ready = (await service.get("/health/ready")).json()
+    assert ready["status"] == "ok" and ready["database"] == "ok" and ready["read_models"] == {}
