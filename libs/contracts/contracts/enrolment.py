@@ -1,6 +1,7 @@
 """Events the enrolment service publishes on `enrolment.events` (aggregate: the plan)."""
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -56,6 +57,14 @@ class PlanCancelled(Event):
 
 
 class PlanRedeemed(Event):
+    """The plan ended because its phone was handed over in an exchange; its device is free.
+
+    `outcome` says how: `redeemed` in a Smart Upgrade exchange (its quote carried the assured value,
+    whether that or the market offer was higher), or `traded_in` in a plain exchange at market value
+    (e.g. in months 1–3, before the first window). Either way the plan is over and its fee no longer
+    refundable. `redeemed_at` is when the phone was handed over, for both outcomes.
+    """
+
     TOPIC = TOPIC
     TYPE = "enrolment.PlanRedeemed"
 
@@ -64,6 +73,7 @@ class PlanRedeemed(Event):
     imei: str
     imei2: str | None = None
     exchange_id: str
+    outcome: Literal["redeemed", "traded_in"] = "redeemed"  # absent from events published before trade-ins ended plans
     redeemed_at: datetime
 
     def aggregate_id(self) -> str:

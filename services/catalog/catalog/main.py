@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from catalog.api.routes import router
 from catalog.config import Settings
 from catalog.db.tables import idempotency_keys, outbox
+from catalog.service import errors
 from catalog.service.view import CatalogView
 from contracts.catalog import TOPIC
 from eventing.outbox import Outbox
@@ -23,7 +24,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.view = CatalogView(app.state.db, settings.view_refresh_seconds)
         app.state.relay = outbox_relay(app.state.db, app.state.outbox, TOPIC, settings)
 
-    return create_service_app(
+    app = create_service_app(
         SERVICE,
         settings,
         [router],
@@ -33,6 +34,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         startup=startup,
         workers=lambda app: [app.state.relay.run],
     )
+    errors.install(app)
+    return app
 
 
 def app() -> FastAPI:

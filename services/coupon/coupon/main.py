@@ -7,6 +7,7 @@ from coupon.api.routes import router
 from coupon.config import Settings
 from coupon.db.tables import idempotency_keys, inbox, outbox
 from coupon.events.inbound import subscriptions
+from coupon.service import errors
 from coupon.service.expiry import ExpirySweep
 from eventing.outbox import Outbox
 from servicekit.app import create_service_app
@@ -26,7 +27,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.consumer = inbox_consumer(SERVICE, db, inbox, subscriptions(app.state.outbox, app.state.clock, settings.validity_days), settings)
         app.state.expiry_sweep = ExpirySweep(db, app.state.outbox, app.state.clock, settings.expiry_sweep_seconds)
 
-    return create_service_app(
+    app = create_service_app(
         SERVICE,
         settings,
         [router],
@@ -36,6 +37,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         startup=startup,
         workers=lambda app: [app.state.relay.run, app.state.consumer.run, app.state.expiry_sweep.run],
     )
+    errors.install(app)
+    return app
 
 
 def app() -> FastAPI:

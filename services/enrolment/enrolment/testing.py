@@ -8,10 +8,11 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from contracts.base import Event
 from contracts.catalog import ExchangeTerms, ModelUpserted, SmartUpgradeTerms, SrpPoint
 from contracts.imei import luhn_check_digit
 from enrolment.db.tables import outbox
-from enrolment.service import catalog_feed
+from eventing.envelope import Envelope
 from servicekit.clock import FixedClock
 from servicekit.principal import Principal
 from servicekit.testing import principal_headers
@@ -67,10 +68,10 @@ class Service:
     http: httpx.AsyncClient
     clock: FixedClock
 
-    async def publish_model(self, event: ModelUpserted) -> None:
-        """Apply a ModelUpserted as the consumer would, without a broker."""
-        async with self.app.state.db.transaction() as session:
-            await catalog_feed.model_upserted(session, event, self.clock.now())
+    async def deliver(self, event: Event) -> None:
+        """Hand an event to the inbox consumer exactly as the broker would (each call a new event id)."""
+        consumer = self.app.state.consumer
+        await consumer.apply(Envelope.wrap(event, "/test"), consumer.subscriptions[event.TYPE])
 
     async def sell(self, imei: str | None = None, who: Principal = RETAILER, **changes) -> httpx.Response:
         return await self.http.post("/api/v1/plans", json=sale_body(imei, **changes), headers=as_(who))

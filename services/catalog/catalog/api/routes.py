@@ -3,10 +3,12 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.api.schemas import DeviceOut, ModelBody, ModelOut, ModelPage, SrpPointBody
 from catalog.domain.model import SrpPoint
 from catalog.service import changes, queries
+from catalog.service.errors import answering_refusals
 from catalog.service.view import CatalogView
 from contracts.imei import tac_of
 from servicekit.clock import ClockDep
@@ -14,7 +16,6 @@ from servicekit.idempotency import IdempotencyDep
 from servicekit.inputs import MAX_SLUG_LENGTH, SLUG_PATTERN
 from servicekit.pagination import BySlug, Keyset, PageRequest
 from servicekit.principal import OpsDep
-from servicekit.problems import Problem
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
@@ -46,10 +47,7 @@ async def list_models(
 
 @router.get("/models/{model_id}", response_model=ModelOut, summary="One model")
 async def get_model(model_id: ModelId, request: Request, clock: ClockDep) -> ModelOut:
-    model = await _view(request).get(model_id)
-    if model is None:
-        raise Problem(404, "not_found", f"No model {model_id}.")
-    return ModelOut.of(model, clock.today())
+    return ModelOut.of(await queries.model(_view(request), model_id), clock.today())
 
 
 @router.get("/devices/{imei}", response_model=DeviceOut, summary="Identify a device by IMEI")
@@ -63,8 +61,7 @@ async def identify_device(imei: Annotated[str, Path(max_length=32)], request: Re
 )
 async def put_model(model_id: ModelId, body: ModelBody, request: Request, response: Response, clock: ClockDep, _: OpsDep) -> ModelOut:
     model = body.to_model(model_id)
-    async with request.app.state.db.transaction() as session:
-        created = await changes.upsert_model(session, request.app.state.outbox, clock, model)
+    created = await changes.upsert_model(request.app.state.db, request.app.state.outbox, clock, model)
     _view(request).invalidate()
     response.status_code = 201 if created else 200
     return ModelOut.of(model, clock.today())
@@ -72,10 +69,10 @@ async def put_model(model_id: ModelId, body: ModelBody, request: Request, respon
 
 @router.post("/models/{model_id}/prices", response_model=ModelOut, status_code=201, summary="Add an SRP (ops)")
 async def add_price(model_id: ModelId, body: SrpPointBody, request: Request, clock: ClockDep, idempotency: IdempotencyDep, _: OpsDep) -> Response:
-    async def effect(session):  # type: ignore[no-untyped-def]
+    async def effect(session: AsyncSession) -> tuple[int, ModelOut]:
         model = await changes.add_price(session, request.app.state.outbox, clock, model_id, SrpPoint(body.effective_from, body.srp_paise))
         return 201, ModelOut.of(model, clock.today())
 
-    response = await idempotency.run(effect)
+    response = await idempotency.run(answering_refusals(effect))
     _view(request).invalidate()
     return response

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.db.tables import models, srp_points, tacs
@@ -29,6 +29,10 @@ async def get(session: AsyncSession, model_id: str) -> PhoneModel | None:
     price_rows = await session.execute(select(srp_points).where(srp_points.c.model_id == model_id).order_by(srp_points.c.effective_from))
     tac_rows = await session.scalars(select(tacs.c.tac).where(tacs.c.model_id == model_id).order_by(tacs.c.tac))
     return _from_row(row, [SrpPoint(p.effective_from, p.srp_paise) for p in price_rows], list(tac_rows))
+
+
+async def is_empty(session: AsyncSession) -> bool:
+    return not await session.scalar(select(func.count()).select_from(models))
 
 
 async def owners_of(session: AsyncSession, codes: list[str]) -> dict[str, str]:

@@ -4,6 +4,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from catalog.domain.refusal import Refused
+
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TAC = re.compile(r"^[0-9]{8}$")
 
@@ -46,12 +48,11 @@ class PhoneModel:
         )
 
 
-class ModelRuleBroken(ValueError):
+class ModelRuleBroken(Refused):
     """A model that breaks a catalog rule; `field` names the offending field."""
 
     def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field_name
+        super().__init__("validation_error", message, field_name)
 
 
 def check(model: PhoneModel) -> None:

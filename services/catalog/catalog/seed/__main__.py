@@ -5,12 +5,10 @@ import json
 import sys
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from catalog.api.schemas import ModelBody
 from catalog.config import Settings
-from catalog.db.tables import models, outbox
-from catalog.service.changes import upsert_model
+from catalog.db.tables import outbox
+from catalog.service.changes import load_seed
 from contracts.imei import luhn_check_digit
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
@@ -32,16 +30,10 @@ def sample_imei(model_id: str, serial: int = 1) -> str:
 
 async def load_once(database_url: str) -> int:
     """Load every seed model (with its ModelUpserted) into an empty catalog; returns how many."""
+    models = [ModelBody.model_validate({k: v for k, v in raw.items() if k != "id"}).to_model(raw["id"]) for raw in seed_models()]
     db = Database(database_url)
     try:
-        async with db.transaction() as session:
-            if await session.scalar(select(func.count()).select_from(models)):
-                return 0
-            events = Outbox(outbox, source="/catalog")
-            for raw in seed_models():
-                body = ModelBody.model_validate({k: v for k, v in raw.items() if k != "id"})
-                await upsert_model(session, events, Clock(), body.to_model(raw["id"]))
-        return len(seed_models())
+        return await load_seed(db, Outbox(outbox, source="/catalog"), Clock(), models)
     finally:
         await db.dispose()
 

@@ -1,41 +1,53 @@
-"""Use cases that change the catalog: each runs in the caller's one transaction and writes ModelUpserted."""
+"""Use cases that change the catalog: each writes the change and its ModelUpserted in one transaction."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.db import repository
-from catalog.domain.model import ModelRuleBroken, PhoneModel, SrpPoint, check
+from catalog.domain.model import PhoneModel, SrpPoint, check
+from catalog.domain.refusal import Refused
 from catalog.events.outbound import model_upserted
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
-from servicekit.problems import Problem
+from servicekit.db import Database
 
 
-def _refuse(broken: ModelRuleBroken) -> Problem:
-    return Problem(422, "validation_error", str(broken), [{"field": broken.field, "message": str(broken)}])
-
-
-async def upsert_model(session: AsyncSession, outbox: Outbox, clock: Clock, model: PhoneModel) -> bool:
+async def upsert_model(db: Database, outbox: Outbox, clock: Clock, model: PhoneModel) -> bool:
     """Create or replace a model; returns True when it is new."""
-    try:
-        check(model)
-    except ModelRuleBroken as broken:
-        raise _refuse(broken) from broken
-    taken = {tac: owner for tac, owner in (await repository.owners_of(session, model.tacs)).items() if owner != model.id}
-    if taken:
-        tac, owner = next(iter(taken.items()))
-        raise Problem(409, "tac_conflict", f"TAC {tac} already identifies model {owner}.")
-    existed = await repository.get(session, model.id) is not None
-    await repository.save(session, model, clock.now())
-    await outbox.add(session, model_upserted(model, model.srp_on(clock.today())), clock.now())
-    return not existed
+    async with db.transaction() as session:
+        return await _save(session, outbox, clock, model)
 
 
 async def add_price(session: AsyncSession, outbox: Outbox, clock: Clock, model_id: str, point: SrpPoint) -> PhoneModel:
-    """Add an SRP taking effect on a date (replacing one already set for that date)."""
+    """Add an SRP taking effect on a date (replacing one already set for that date).
+
+    The effect Idempotency.run executes, in the transaction that also stores the response.
+    """
     model = await repository.get(session, model_id)
     if model is None:
-        raise Problem(404, "not_found", f"No model {model_id}.")
+        raise Refused("not_found", f"No model {model_id}.")
     model.with_price(point)
     await repository.save(session, model, clock.now())
     await outbox.add(session, model_upserted(model, model.srp_on(clock.today())), clock.now())
     return model
+
+
+async def load_seed(db: Database, outbox: Outbox, clock: Clock, models: list[PhoneModel]) -> int:
+    """Every seed model with its ModelUpserted, in one transaction, into an empty catalog only; returns how many."""
+    async with db.transaction() as session:
+        if not await repository.is_empty(session):
+            return 0
+        for model in models:
+            await _save(session, outbox, clock, model)
+    return len(models)
+
+
+async def _save(session: AsyncSession, outbox: Outbox, clock: Clock, model: PhoneModel) -> bool:
+    check(model)
+    taken = {tac: owner for tac, owner in (await repository.owners_of(session, model.tacs)).items() if owner != model.id}
+    if taken:
+        tac, owner = next(iter(taken.items()))
+        raise Refused("tac_conflict", f"TAC {tac} already identifies model {owner}.")
+    existed = await repository.get(session, model.id) is not None
+    await repository.save(session, model, clock.now())
+    await outbox.add(session, model_upserted(model, model.srp_on(clock.today())), clock.now())
+    return not existed

@@ -1,13 +1,13 @@
-"""Read use cases: filtered model lists and device identification, served from the CatalogView."""
+"""Reads: filtered model lists, one model, and device identification, served from the CatalogView."""
 
 from dataclasses import dataclass
 from itertools import islice
 from typing import Literal
 
 from catalog.domain.model import PhoneModel
+from catalog.domain.refusal import Refused
 from catalog.service.view import CatalogView
 from contracts.imei import is_valid_imei, tac_of
-from servicekit.problems import Problem
 
 Program = Literal["smart_upgrade", "exchange"]
 
@@ -40,11 +40,18 @@ async def list_models(view: CatalogView, wanted: ModelFilter, after_id: str | No
     return list(islice(matching, limit))
 
 
+async def model(view: CatalogView, model_id: str) -> PhoneModel:
+    found = await view.get(model_id)
+    if found is None:
+        raise Refused("not_found", f"No model {model_id}.")
+    return found
+
+
 async def identify_device(view: CatalogView, imei: str) -> PhoneModel:
     """The model an IMEI belongs to, by its TAC."""
     if not is_valid_imei(imei):
-        raise Problem(422, "imei_invalid", "An IMEI is 15 digits ending in a valid Luhn check digit.")
-    model = await view.by_tac(tac_of(imei))
-    if model is None:
-        raise Problem(404, "tac_unknown", "No model in the catalog has this IMEI's TAC.")
-    return model
+        raise Refused("imei_invalid", "An IMEI is 15 digits ending in a valid Luhn check digit.")
+    found = await view.by_tac(tac_of(imei))
+    if found is None:
+        raise Refused("tac_unknown", "No model in the catalog has this IMEI's TAC.")
+    return found

@@ -1,12 +1,14 @@
-"""Coupon routes. Thin: parse, check who may act, call one use case, shape the answer."""
+"""Coupon routes. Thin: parse, call one use case or query, shape the answer."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from coupon.api.schemas import CouponOut, CouponPage, LedgerEntryOut, LedgerPage, RedemptionBody, RedemptionOut, Restrictions
 from coupon.domain.coupon import Eligibility
 from coupon.service import access, queries, redeeming
+from coupon.service.errors import answering_refusals
 from servicekit.clock import ClockDep
 from servicekit.idempotency import IdempotencyDep
 from servicekit.inputs import ID_PATTERN
@@ -44,19 +46,13 @@ async def my_coupons(request: Request, principal: CustomerDep, clock: ClockDep, 
 
 @router.get("/coupons/{code}", response_model=CouponOut, summary="One coupon (owner, ops, checkout; a retailer naming the account)")
 async def get_coupon(code: Code, request: Request, principal: SignedInDep, clock: ClockDep, account_id: AccountQuery = None) -> CouponOut:
-    async with request.app.state.db.reading() as session:
-        coupon = await access.visible_coupon(session, code, principal, account_id)
-    held = await queries.held_by(request.app.state.db, coupon)
+    coupon, held = await queries.coupon_for(request.app.state.db, code, principal, account_id)
     return CouponOut.of(coupon, held, _restrictions(request), clock.now())
 
 
 @router.get("/coupons/{code}/events", response_model=LedgerPage, summary="The coupon's ledger (owner, ops)")
 async def coupon_events(code: Code, request: Request, principal: SignedInDep, page: LedgerPageRequest) -> LedgerPage:
-    async with request.app.state.db.reading() as session:
-        coupon = await access.coupon_named(session, code)
-    if not access.may_read_ledger(principal, coupon):
-        raise access.not_found()
-    entries = await queries.ledger_of(request.app.state.db, coupon, page.after[0] if page.after else None, page.fetch)
+    entries = await queries.ledger_for(request.app.state.db, code, principal, page.after[0] if page.after else None, page.fetch)
     items, next_cursor = page.page(entries, lambda e: (e.seq,))
     return LedgerPage(items=[LedgerEntryOut.of(e) for e in items], next_cursor=next_cursor)
 
@@ -69,17 +65,17 @@ async def coupon_events(code: Code, request: Request, principal: SignedInDep, pa
     responses={200: {"description": "This order already holds the coupon: the same redemption"}},
 )
 async def redeem(code: Code, body: RedemptionBody, request: Request, principal: SignedInDep, clock: ClockDep, idempotency: IdempotencyDep) -> Response:
+    # Who pays is settled before the Idempotency-Key is claimed: a partner naming no account is a malformed request.
     account_id = access.acting_account(principal, body.account_id)
     order = redeeming.Order(body.order_id, [line.to_line() for line in body.lines])
 
-    async def effect(session):  # type: ignore[no-untyped-def]
-        coupon = await access.visible_coupon(session, code, principal, account_id)
+    async def effect(session: AsyncSession) -> tuple[int, RedemptionOut]:
         redemption, created = await redeeming.redeem(
-            session, request.app.state.outbox, clock, _eligibility(request), coupon, order, account_id, principal.scope_key()
+            session, request.app.state.outbox, clock, _eligibility(request), principal, code, order, account_id
         )
         return (201 if created else 200), RedemptionOut.of(redemption)
 
-    return await idempotency.run(effect)
+    return await idempotency.run(answering_refusals(effect))
 
 
 @router.post(
@@ -88,12 +84,8 @@ async def redeem(code: Code, body: RedemptionBody, request: Request, principal: 
     summary="The order was cancelled before delivery: give the coupon back (checkout, redeeming retailer, ops)",
 )
 async def release(code: Code, redemption_id: RedemptionId, request: Request, principal: SignedInDep, clock: ClockDep, idempotency: IdempotencyDep) -> Response:
-    async def effect(session):  # type: ignore[no-untyped-def]
-        coupon = await access.coupon_named(session, code)
-        redemption = await redeeming.repository.redemption(session, coupon.id, redemption_id)
-        if redemption is None or not access.may_release(principal, redemption.redeemed_by):
-            raise access.not_found()
-        released = await redeeming.release(session, request.app.state.outbox, clock, coupon, redemption, principal.scope_key())
+    async def effect(session: AsyncSession) -> tuple[int, RedemptionOut]:
+        released = await redeeming.release(session, request.app.state.outbox, clock, principal, code, redemption_id)
         return 200, RedemptionOut.of(released)
 
-    return await idempotency.run(effect)
+    return await idempotency.run(answering_refusals(effect))

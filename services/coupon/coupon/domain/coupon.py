@@ -4,19 +4,30 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from coupon.domain.refusal import Refused
+
 ACTIVE, REDEEMED, EXPIRED, VOID = "active", "redeemed", "expired", "void"
 
 
-class CouponNotActive(Exception):
+class CouponNotActive(Refused):
     """The coupon was voided, or is otherwise not available for use."""
 
+    def __init__(self, status: str) -> None:
+        super().__init__("coupon_not_active", f"The coupon is {status}.", status_now=status)
 
-class CouponExpired(Exception):
+
+class CouponExpired(Refused):
     """The coupon's expiry instant has passed (whether or not the sweep has marked it)."""
 
+    def __init__(self, expires_at: datetime) -> None:
+        super().__init__("coupon_expired", f"The coupon expired at {expires_at.isoformat()}.", expires_at=expires_at.isoformat())
 
-class NoEligibleItem(Exception):
+
+class NoEligibleItem(Refused):
     """No line of the order is a product the coupon may be spent on."""
+
+    def __init__(self) -> None:
+        super().__init__("no_eligible_item", "The order has no Mi or Redmi smartphone this coupon can be spent on.")
 
 
 @dataclass(frozen=True)
@@ -42,9 +53,9 @@ class Coupon:
         """Raise unless the coupon can pay for an order right now."""
         status = self.status_at(now)
         if status == EXPIRED:
-            raise CouponExpired(f"The coupon expired at {self.expires_at.isoformat()}.")
+            raise CouponExpired(self.expires_at)
         if status != ACTIVE:
-            raise CouponNotActive(f"The coupon is {status}.")
+            raise CouponNotActive(status)
 
 
 def expiry_of(issued_at: datetime, validity_days: int) -> datetime:
@@ -99,7 +110,7 @@ def apply_to_order(amount_paise: int, lines: Iterable[OrderLine], catalog: Mappi
     """One unit of the dearest eligible line; whatever the unit price does not absorb is forfeited."""
     eligible = [line for line in lines if line.quantity > 0 and eligibility.allows(catalog.get(line.model_id))]
     if not eligible:
-        raise NoEligibleItem("The order has no Mi or Redmi smartphone this coupon can be spent on.")
+        raise NoEligibleItem()
     # max() keeps the first of equal prices, so the choice is stable for a given order.
     line = max(eligible, key=lambda item: item.unit_price_paise)
     discount = min(amount_paise, line.unit_price_paise)

@@ -1,33 +1,47 @@
-"""The events the coupon service consumes: catalog models, and accepted, cancel-requested and cancelled exchanges."""
+"""The events the coupon service consumes: catalog models, and accepted, cancel-requested and cancelled exchanges.
+
+One typed handler per event type, each run in the InboxConsumer's transaction, so its effect, its
+ledger rows and its outbox events commit together with the inbox record.
+"""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.catalog import ModelUpserted
 from contracts.valuation import ExchangeAccepted, ExchangeCancellationRequested, ExchangeCancelled
+from coupon.events.subscribing import by_type, subscription
 from coupon.service import issuing
 from eventing.consumer import Subscription
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
 
 
+class Inbound:
+    """The handlers, with the outbox, the clock and the coupons' validity they need."""
+
+    def __init__(self, outbox: Outbox, clock: Clock, validity_days: int) -> None:
+        self.outbox = outbox
+        self.clock = clock
+        self.validity_days = validity_days
+
+    async def on_model_upserted(self, session: AsyncSession, event: ModelUpserted) -> None:
+        await issuing.learn_model(session, event, self.clock.now())
+
+    async def on_exchange_accepted(self, session: AsyncSession, event: ExchangeAccepted) -> None:
+        await issuing.issue_for_exchange(session, self.outbox, event, self.validity_days, self.clock.now())
+
+    async def on_exchange_cancellation_requested(self, session: AsyncSession, event: ExchangeCancellationRequested) -> None:
+        await issuing.decide_cancellation(session, self.outbox, event, self.clock.now())
+
+    async def on_exchange_cancelled(self, session: AsyncSession, event: ExchangeCancelled) -> None:
+        await issuing.cancel_for_exchange(session, self.outbox, event, self.clock.now())
+
+
 def subscriptions(outbox: Outbox, clock: Clock, validity_days: int) -> dict[str, Subscription]:
-    """Event type → what to do with it, each run in the inbox consumer's transaction."""
-
-    async def on_model_upserted(session: AsyncSession, event: ModelUpserted) -> None:  # type: ignore[override]
-        await issuing.learn_model(session, event, clock.now())
-
-    async def on_exchange_accepted(session: AsyncSession, event: ExchangeAccepted) -> None:  # type: ignore[override]
-        await issuing.issue_for_exchange(session, outbox, event, validity_days, clock.now())
-
-    async def on_exchange_cancelled(session: AsyncSession, event: ExchangeCancelled) -> None:  # type: ignore[override]
-        await issuing.cancel_for_exchange(session, outbox, event, clock.now())
-
-    async def on_exchange_cancellation_requested(session: AsyncSession, event: ExchangeCancellationRequested) -> None:  # type: ignore[override]
-        await issuing.decide_cancellation(session, outbox, event, clock.now())
-
-    return {
-        ModelUpserted.TYPE: Subscription(ModelUpserted, on_model_upserted),  # type: ignore[arg-type]
-        ExchangeAccepted.TYPE: Subscription(ExchangeAccepted, on_exchange_accepted),  # type: ignore[arg-type]
-        ExchangeCancelled.TYPE: Subscription(ExchangeCancelled, on_exchange_cancelled),  # type: ignore[arg-type]
-        ExchangeCancellationRequested.TYPE: Subscription(ExchangeCancellationRequested, on_exchange_cancellation_requested),  # type: ignore[arg-type]
-    }
+    """Event type → its handler, for the InboxConsumer."""
+    inbound = Inbound(outbox, clock, validity_days)
+    return by_type(
+        subscription(ModelUpserted, inbound.on_model_upserted),
+        subscription(ExchangeAccepted, inbound.on_exchange_accepted),
+        subscription(ExchangeCancellationRequested, inbound.on_exchange_cancellation_requested),
+        subscription(ExchangeCancelled, inbound.on_exchange_cancelled),
+    )

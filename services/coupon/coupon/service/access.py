@@ -5,14 +5,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coupon.db import repository
 from coupon.domain.code import normalise
 from coupon.domain.coupon import Coupon
+from coupon.domain.refusal import Refused
 from servicekit.principal import Principal
-from servicekit.problems import Problem
 
 REDEEMING_PARTNERS = ("checkout", "retailer")
 
 
-def not_found() -> Problem:
-    return Problem(404, "not_found", "No such coupon.")
+def no_such_coupon() -> Refused:
+    """Unknown, malformed, hidden and another account's codes all look the same: guessing learns nothing."""
+    return Refused("not_found", "No such coupon.")
 
 
 def may_view(principal: Principal, coupon: Coupon, account_id: str | None = None) -> bool:
@@ -37,9 +38,9 @@ def acting_account(principal: Principal, account_id: str | None) -> str:
         return principal.account_id
     if principal.is_partner and principal.partner_kind in REDEEMING_PARTNERS:
         if not account_id:
-            raise Problem(422, "validation_error", "A partner must name the customer's account.", [{"field": "account_id", "message": "required for partners"}])
+            raise Refused("validation_error", "A partner must name the customer's account.", "account_id", field_error="required for partners")
         return account_id
-    raise not_found()
+    raise no_such_coupon()
 
 
 def may_release(principal: Principal, redeemed_by: str) -> bool:
@@ -53,7 +54,7 @@ async def visible_coupon(session: AsyncSession, code: str, principal: Principal,
     """The coupon a typed code names, if this caller may see it; unknown, malformed and hidden codes all answer 404."""
     coupon = await coupon_named(session, code)
     if not may_view(principal, coupon, account_id):
-        raise not_found()
+        raise no_such_coupon()
     return coupon
 
 
@@ -62,5 +63,5 @@ async def coupon_named(session: AsyncSession, code: str) -> Coupon:
     canonical = normalise(code)
     coupon = await repository.by_code(session, canonical) if canonical else None
     if coupon is None:
-        raise not_found()
+        raise no_such_coupon()
     return coupon

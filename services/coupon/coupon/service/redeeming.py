@@ -1,4 +1,8 @@
-"""Spending a coupon on an order, and giving it back when the order is cancelled before delivery."""
+"""Spending a coupon on an order, and giving it back when the order is cancelled before delivery.
+
+Each is the effect Idempotency.run executes: it runs in the transaction that also stores the
+response, so the change, its ledger rows, its event and the stored answer commit together.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -7,22 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coupon.db import catalog, ledger, repository
-from coupon.domain.coupon import (
-    Coupon,
-    CouponExpired,
-    CouponNotActive,
-    Eligibility,
-    NoEligibleItem,
-    OrderLine,
-    Redemption,
-    apply_to_order,
-    expiry_after_release,
-)
+from coupon.domain.coupon import Coupon, Eligibility, OrderLine, Redemption, apply_to_order, expiry_after_release
+from coupon.domain.refusal import Refused
 from coupon.events import outbound
+from coupon.service import access
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
 from servicekit.ids import new_id
-from servicekit.problems import Problem
+from servicekit.principal import Principal
 
 
 @dataclass(frozen=True)
@@ -31,8 +27,12 @@ class Order:
     lines: Sequence[OrderLine]
 
 
-def _already_redeemed(held: Redemption) -> Problem:
-    return Problem(409, "coupon_already_redeemed", "The coupon is already redeemed on another order.", redemption_id=held.id)
+def _already_redeemed(held: Redemption | None = None) -> Refused:
+    """Another order has the coupon; the answer names its redemption when we know which it is."""
+    detail = "The coupon is already redeemed on another order."
+    if held is None:
+        return Refused("coupon_already_redeemed", detail)
+    return Refused("coupon_already_redeemed", detail, redemption_id=held.id)
 
 
 async def _explain_refusal(session: AsyncSession, coupon: Coupon, order: Order, clock: Clock) -> Redemption:
@@ -43,32 +43,25 @@ async def _explain_refusal(session: AsyncSession, coupon: Coupon, order: Order, 
             return held
         raise _already_redeemed(held)
     fresh = await repository.by_code(session, coupon.code) or coupon
-    try:
-        fresh.check_redeemable(clock.now())
-    except CouponExpired as exc:
-        raise Problem(409, "coupon_expired", str(exc), expires_at=fresh.expires_at.isoformat()) from exc
-    except CouponNotActive as exc:
-        raise Problem(409, "coupon_not_active", str(exc), status_now=fresh.status) from exc
+    fresh.check_redeemable(clock.now())  # expired, or not active (void, expired by the sweep)
     # A passing state (a release or another order racing with this one): a retry, even with the same
     # Idempotency-Key, is tried afresh.
-    raise Problem(409, "coupon_not_active", "The coupon changed while this order was being placed; try again.", retryable=True)
+    raise Refused("coupon_not_active", "The coupon changed while this order was being placed; try again.", retryable=True)
 
 
 async def redeem(
-    session: AsyncSession, outbox: Outbox, clock: Clock, eligibility: Eligibility, coupon: Coupon, order: Order, account_id: str, actor: str
+    session: AsyncSession, outbox: Outbox, clock: Clock, eligibility: Eligibility, caller: Principal, code: str, order: Order, account_id: str
 ) -> tuple[Redemption, bool]:
-    """Apply the coupon to the order; returns the redemption and whether it is new."""
+    """Apply the coupon a code names to the order paid for by `account_id`; returns the redemption and whether it is new."""
+    coupon = await access.visible_coupon(session, code, caller, account_id)
     if coupon.account_id != account_id:
-        raise Problem(404, "not_found", "No such coupon.")
-    now = clock.now()
+        raise access.no_such_coupon()
+    actor, now = caller.scope_key(), clock.now()
     held = await repository.live_redemption(session, coupon.id)
     if held is not None or coupon.status_at(now) != "active":
         return await _explain_refusal(session, coupon, order, clock), False
     known = await catalog.entries(session, {line.model_id for line in order.lines})
-    try:
-        discount = apply_to_order(coupon.amount_paise, order.lines, known, eligibility)
-    except NoEligibleItem as exc:
-        raise Problem(422, "no_eligible_item", str(exc)) from exc
+    discount = apply_to_order(coupon.amount_paise, order.lines, known, eligibility)
     if not await repository.claim_for_order(session, coupon.id, now):
         return await _explain_refusal(session, coupon, order, clock), False
     redemption = Redemption(
@@ -87,7 +80,7 @@ async def redeem(
     try:
         await repository.add_redemption(session, redemption)
     except IntegrityError as exc:  # the unique live redemption: a second line of defence behind the claim
-        raise Problem(409, "coupon_already_redeemed", "The coupon is already redeemed on another order.") from exc
+        raise _already_redeemed() from exc
     await ledger.append(
         session, coupon.id, "redeemed", actor, now,
         redemption_id=redemption.id, order_id=order.order_id, line_id=redemption.line_id, model_id=redemption.model_id,
@@ -97,9 +90,16 @@ async def redeem(
     return redemption, True
 
 
-async def release(session: AsyncSession, outbox: Outbox, clock: Clock, coupon: Coupon, redemption: Redemption, actor: str) -> Redemption:
-    """Give the coupon back with the held time added to its expiry; releasing again changes nothing."""
-    now = clock.now()
+async def release(session: AsyncSession, outbox: Outbox, clock: Clock, caller: Principal, code: str, redemption_id: str) -> Redemption:
+    """Give the coupon back with the held time added to its expiry; releasing again changes nothing.
+
+    Only the order side may (access.may_release); to anyone else the redemption does not exist.
+    """
+    coupon = await access.coupon_named(session, code)
+    redemption = await repository.redemption(session, coupon.id, redemption_id)
+    if redemption is None or not access.may_release(caller, redemption.redeemed_by):
+        raise access.no_such_coupon()
+    actor, now = caller.scope_key(), clock.now()
     if redemption.released_at is not None or not await repository.release(session, redemption.id, actor, now):
         return await repository.redemption(session, coupon.id, redemption.id) or redemption
     expires_at = expiry_after_release(coupon.expires_at, redemption.redeemed_at, now)

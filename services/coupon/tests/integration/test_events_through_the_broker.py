@@ -5,7 +5,7 @@ from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 
 from contracts.base import Event
@@ -14,12 +14,12 @@ from contracts.coupon import TOPIC as COUPON_TOPIC
 from contracts.coupon import CouponIssued
 from contracts.valuation import TOPIC as VALUATION_TOPIC
 from coupon.config import Settings
-from coupon.db.tables import coupons, inbox
+from coupon.db.tables import coupons, inbox, outbox
 from coupon.main import create_app
 from coupon.testing import exchange_accepted, model_upserted
 from eventing.envelope import Envelope
 from eventing.kafka import KafkaSettings, ensure_topics
-from eventing.testing import eventually, running_broker
+from eventing.testing import caught_up, eventually, read_to_end, running_broker
 
 DEADLINE_SECONDS = 40
 
@@ -67,24 +67,20 @@ async def test_an_exchange_delivered_three_times_to_two_consumers_in_one_group_c
         return seen == {once.id, republished.id}
 
     await eventually(all_seen, timeout=DEADLINE_SECONDS, what="both envelopes to be applied")
+    # Caught up: every copy has been handled by one instance or the other, so a second coupon would be there by now.
+    await eventually(lambda: caught_up(broker, "coupon", [CATALOG_TOPIC, VALUATION_TOPIC]), timeout=DEADLINE_SECONDS, what="the group to consume every copy")
     async with db.reading() as session:
         assert await session.scalar(select(func.count()).select_from(coupons)) == 1
         code = await session.scalar(select(coupons.c.code))
 
-    consumer = AIOKafkaConsumer(COUPON_TOPIC, bootstrap_servers=broker, group_id="test-reader", auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        issued: list[Envelope] = []
+    async def all_published() -> bool:
+        async with db.reading() as session:
+            return await session.scalar(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))) == 0
 
-        async def coupon_issued_published() -> bool:
-            batches = await consumer.getmany(timeout_ms=200)
-            issued.extend(e for records in batches.values() for r in records if (e := Envelope.from_bytes(r.value)).type == CouponIssued.TYPE)
-            return bool(issued)
-
-        await eventually(coupon_issued_published, timeout=DEADLINE_SECONDS, what="CouponIssued on coupon.events")
-    finally:
-        await consumer.stop()
-    # Delivery is at least once (two relays may both send a row on SQLite); the event itself is one.
+    await eventually(all_published, timeout=DEADLINE_SECONDS, what="both relays to publish the outbox")
+    # Every outbox row is on the topic now; delivery is at least once (two relays may both send a row on SQLite), the event itself is one.
+    published = [Envelope.from_bytes(r.value) for r in await read_to_end(broker, COUPON_TOPIC)]
+    issued = [e for e in published if e.type == CouponIssued.TYPE]
     assert len({e.id for e in issued}) == 1
     event = issued[0].open(CouponIssued)
     assert (event.exchange_id, event.code, event.amount_paise) == ("exc_broker", code, 1_200_000)

@@ -66,7 +66,9 @@ class PreviewOut(BaseModel):
 
 class PlanOut(BaseModel):
     id: str
-    status: Literal["active", "buyback_in_progress", "redeemed", "cancelled", "lapsed"]
+    status: Literal["active", "buyback_in_progress", "redeemed", "traded_in", "cancelled", "lapsed"] = Field(
+        description="redeemed: its phone was handed over in a Smart Upgrade exchange; traded_in: in a plain exchange at market value"
+    )
     account_id: str
     store_id: str
     model_id: str
@@ -84,6 +86,7 @@ class PlanOut(BaseModel):
     refund_paise: int | None
     cancelled_at: datetime | None
     redeemed_at: datetime | None
+    traded_in_at: datetime | None
     lapsed_on: date | None
 
     @classmethod
@@ -108,6 +111,7 @@ class PlanOut(BaseModel):
             refund_paise=plan.refund_paise,
             cancelled_at=plan.cancelled_at,
             redeemed_at=plan.redeemed_at,
+            traded_in_at=plan.traded_in_at,
             lapsed_on=plan.lapsed_on,
         )
 
@@ -120,7 +124,9 @@ class PlanPage(BaseModel):
 class BuybackValueOut(BaseModel):
     plan_id: str
     on: date
-    status: str = Field(description="not_yet | available | lapsed, or the plan's status when it is not active")
+    status: str = Field(
+        description="not_yet | available | lapsed for an active plan; otherwise the plan's status (buyback_in_progress, redeemed, traded_in, cancelled, lapsed)"
+    )
     percent: int | None
     amount_paise: int | None
     window: WindowOut | None

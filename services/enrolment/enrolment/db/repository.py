@@ -187,5 +187,6 @@ def _plan_of(row: Any) -> Plan:
         refund_paise=row.refund_paise,
         cancelled_at=row.cancelled_at,
         redeemed_at=row.redeemed_at,
+        traded_in_at=row.traded_in_at,
         lapsed_on=row.lapsed_on,
     )

@@ -34,6 +34,7 @@ plans = Table(
     Column("refund_paise", Integer, nullable=True),
     Column("cancelled_at", UtcDateTime, nullable=True),
     Column("redeemed_at", UtcDateTime, nullable=True),
+    Column("traded_in_at", UtcDateTime, nullable=True),
     Column("lapsed_on", Date, nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_plans_account", "account_id", "purchased_at", "id"),

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from contracts.imei import is_valid_imei
 from enrolment.domain.catalog import CatalogModel
+from enrolment.domain.refusal import Refused
 from enrolment.domain.schedule import BuybackSchedule, BuybackValue
 
 INVOICE_MAX_AGE = timedelta(days=7)
@@ -15,19 +16,10 @@ CANCEL_PERIOD = timedelta(days=14)
 class PlanStatus(StrEnum):
     ACTIVE = "active"
     BUYBACK_IN_PROGRESS = "buyback_in_progress"
-    REDEEMED = "redeemed"
+    REDEEMED = "redeemed"  # its phone was handed over in a Smart Upgrade exchange
+    TRADED_IN = "traded_in"  # its phone was handed over in a plain exchange, at market value
     CANCELLED = "cancelled"
     LAPSED = "lapsed"
-
-
-class Refused(Exception):
-    """A rule of SPEC §5 said no; `code` is the stable error code, `field` the input to blame."""
-
-    def __init__(self, code: str, detail: str, field: str | None = None) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -105,6 +97,18 @@ def check_cancellable(status: PlanStatus, sold_on: date, today: date) -> None:
         raise Refused("plan_not_cancellable", "A plan can be cancelled only within 14 days of the sale.")
 
 
+def after_handover(program: str | None) -> PlanStatus:
+    """Where a plan ends when its phone is handed over in the exchange holding it.
+
+    A Smart Upgrade exchange (priced with the assured value, whether that or the market offer was
+    higher) redeems it. A plain exchange, a trade-in at market value (e.g. in months 1–3, before the
+    first window), ends it as traded in. Either way the phone has changed hands, so the plan is over
+    and its fee no longer refundable. Completions published before valuation named the programme
+    (None) only ever came from Smart Upgrade.
+    """
+    return PlanStatus.TRADED_IN if program == "exchange" else PlanStatus.REDEEMED
+
+
 def after_exchange_cancelled(lapses_on: date, today: date) -> PlanStatus:
     """Where a plan goes when its exchange falls through: active again, unless its last window has passed."""
     return PlanStatus.LAPSED if today >= lapses_on else PlanStatus.ACTIVE
@@ -138,6 +142,7 @@ class Plan:
     refund_paise: int | None = None
     cancelled_at: datetime | None = None
     redeemed_at: datetime | None = None
+    traded_in_at: datetime | None = None
     lapsed_on: date | None = None
 
     @property
@@ -153,7 +158,8 @@ def buyback_value(plan: Plan, day: date) -> tuple[str, BuybackValue | None]:
 
     An active plan answers from its schedule (not_yet, available, lapsed). A plan held by an
     exchange still shows the day's window, under its own status, since that is the floor the
-    exchange was priced on. A cancelled, redeemed or lapsed plan is worth nothing any more.
+    exchange was priced on. A plan that has ended (redeemed, traded in, cancelled, lapsed) is worth
+    nothing any more.
     """
     if plan.status == PlanStatus.ACTIVE:
         value = plan.schedule.value_on(day)

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from contracts.enrolment import PlanCancelled, PlanLapsed, PlanPurchased, PlanRedeemed, ScheduleWindow
-from enrolment.domain.plan import Plan
+from enrolment.domain.plan import Plan, PlanStatus
 
 
 def plan_purchased(plan: Plan) -> PlanPurchased:
@@ -31,8 +31,17 @@ def plan_cancelled(plan: Plan, refund_paise: int, at: datetime) -> PlanCancelled
     return PlanCancelled(plan_id=plan.id, account_id=plan.account_id, imei=plan.imei, imei2=plan.imei2, refund_paise=refund_paise, cancelled_at=at)
 
 
-def plan_redeemed(plan: Plan, exchange_id: str, at: datetime) -> PlanRedeemed:
-    return PlanRedeemed(plan_id=plan.id, account_id=plan.account_id, imei=plan.imei, imei2=plan.imei2, exchange_id=exchange_id, redeemed_at=at)
+def plan_redeemed(plan: Plan, exchange_id: str, ended: PlanStatus, at: datetime) -> PlanRedeemed:
+    """The plan ended with its phone handed over; `outcome` tells a Smart Upgrade redemption from a trade-in."""
+    return PlanRedeemed(
+        plan_id=plan.id,
+        account_id=plan.account_id,
+        imei=plan.imei,
+        imei2=plan.imei2,
+        exchange_id=exchange_id,
+        outcome="traded_in" if ended == PlanStatus.TRADED_IN else "redeemed",
+        redeemed_at=at,
+    )
 
 
 def plan_lapsed(plan: Plan, on: date) -> PlanLapsed:

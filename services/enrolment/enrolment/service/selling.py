@@ -1,41 +1,34 @@
-"""Use cases a retailer runs at the till: preview the terms, sell a plan, cancel it."""
+"""Use cases a retailer runs at the till: sell a plan, cancel it.
 
-from datetime import date
+Each is the effect Idempotency.run executes: it runs in the transaction that also stores the
+response, so the plan, its event and the stored answer commit together.
+"""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrolment.db import repository
 from enrolment.domain import plan as rules
-from enrolment.domain.plan import Plan, PlanStatus, Refused, Sale, Terms
+from enrolment.domain.plan import Plan, PlanStatus, Sale
+from enrolment.domain.refusal import Refused
 from enrolment.events.outbound import plan_cancelled, plan_purchased
-from enrolment.service.errors import problem_of
 from enrolment.service.visibility import visible_plan
 from eventing.outbox import Outbox
 from servicekit.clock import BUSINESS_TZ, Clock
 from servicekit.ids import new_id
 from servicekit.principal import Principal
-from servicekit.problems import Problem
 
 
-async def preview(session: AsyncSession, model_id: str, purchase_date: date) -> Terms:
-    """Fee, SRP and schedule for a purchase on any date; nothing is stored."""
-    try:
-        return rules.terms_on(await repository.get_catalog_model(session, model_id), purchase_date)
-    except Refused as refused:
-        raise problem_of(refused) from refused
+def _already_enrolled() -> Refused:
+    return Refused("imei_already_enrolled", "This device already has a live Smart Upgrade plan.")
 
 
 async def sell_plan(session: AsyncSession, outbox: Outbox, clock: Clock, seller: Principal, sale: Sale) -> Plan:
     """Sell a plan for a device that has no live plan; PlanPurchased goes out in the same transaction."""
     if not seller.store_id or not seller.subject:
-        raise Problem(422, "validation_error", "This retailer credential names no store, so it cannot sell plans.")
-    try:
-        terms = rules.sell(await repository.get_catalog_model(session, sale.model_id), sale, clock.today())
-    except Refused as refused:
-        raise problem_of(refused) from refused
-    already = Problem(409, "imei_already_enrolled", "This device already has a live Smart Upgrade plan.")
+        raise Refused("validation_error", "This retailer credential names no store, so it cannot sell plans.")
+    terms = rules.sell(await repository.get_catalog_model(session, sale.model_id), sale, clock.today())
     if await repository.live_plan_holding(session, sale.imeis()) is not None:
-        raise already
+        raise _already_enrolled()
     plan = Plan(
         id=new_id("pln"),
         status=PlanStatus.ACTIVE,
@@ -56,7 +49,7 @@ async def sell_plan(session: AsyncSession, outbox: Outbox, clock: Clock, seller:
     try:
         await repository.add_plan(session, plan)
     except repository.DeviceTaken as taken:  # a concurrent sale of the same device committed first
-        raise already from taken
+        raise _already_enrolled() from taken
     await outbox.add(session, plan_purchased(plan), clock.now())
     return plan
 
@@ -64,16 +57,13 @@ async def sell_plan(session: AsyncSession, outbox: Outbox, clock: Clock, seller:
 async def cancel_plan(session: AsyncSession, outbox: Outbox, clock: Clock, caller: Principal, plan_id: str) -> Plan:
     """Cancel an active plan within 14 days of its sale, refunding the whole fee."""
     plan = await visible_plan(session, caller, plan_id)
-    try:
-        rules.check_cancellable(plan.status, rules.sold_on(plan.purchased_at, BUSINESS_TZ), clock.today())
-    except Refused as refused:
-        raise problem_of(refused) from refused
+    rules.check_cancellable(plan.status, rules.sold_on(plan.purchased_at, BUSINESS_TZ), clock.today())
     now = clock.now()
     moved = await repository.move(
         session, plan.id, {PlanStatus.ACTIVE}, now, status=PlanStatus.CANCELLED, refund_paise=plan.fee_paise, cancelled_at=now
     )
     if not moved:  # an exchange was accepted for it a moment ago
-        raise Problem(409, "plan_not_cancellable", "The plan changed while it was being cancelled; it is no longer active.")
+        raise Refused("plan_not_cancellable", "The plan changed while it was being cancelled; it is no longer active.")
     await repository.release_devices(session, plan.id)
     await outbox.add(session, plan_cancelled(plan, plan.fee_paise, now), now)
     return await visible_plan(session, caller, plan_id)

@@ -4,8 +4,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrolment.db import repository
 from enrolment.domain.plan import Plan
+from enrolment.domain.refusal import Refused
 from servicekit.principal import Principal
-from servicekit.problems import Problem
 
 
 def may_see(caller: Principal, plan: Plan) -> bool:
@@ -24,5 +24,5 @@ async def visible_plan(session: AsyncSession, caller: Principal, plan_id: str) -
     """The plan, if the caller may see it; otherwise 404 whether or not it exists."""
     plan = await repository.get_plan(session, plan_id)
     if plan is None or not may_see(caller, plan):
-        raise Problem(404, "not_found", "No such plan.")
+        raise Refused("not_found", "No such plan.")
     return plan

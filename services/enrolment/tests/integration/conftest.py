@@ -31,5 +31,5 @@ async def service(database_url: str) -> AsyncIterator[Service]:
     async with app.router.lifespan_context(app):
         async with service_client(app, "http://enrolment") as http:
             svc = Service(app, http, clock)
-            await svc.publish_model(model_upserted())
+            await svc.deliver(model_upserted())
             yield svc

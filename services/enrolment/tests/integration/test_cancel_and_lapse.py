@@ -11,7 +11,7 @@ from contracts.enrolment import PlanCancelled, PlanLapsed
 from enrolment.config import Settings
 from enrolment.db import repository
 from enrolment.main import create_app
-from enrolment.service.following import lapse_due_plans
+from enrolment.service.lapsing import lapse_due_plans
 from enrolment.testing import OPS, OWNER, RETAILER, as_, new_imei
 
 
@@ -62,8 +62,7 @@ async def test_the_sweep_lapses_a_plan_once_however_many_sweeps_run(service):
 
 
 async def _sweep(service) -> int:
-    async with service.app.state.db.transaction() as session:
-        return await lapse_due_plans(session, service.app.state.outbox, service.clock)
+    return await lapse_due_plans(service.app.state.db, service.app.state.outbox, service.clock)
 
 
 async def test_replicas_sweeping_at_the_same_moment_lapse_a_plan_exactly_once(backend, database_url, service, monkeypatch):
@@ -91,8 +90,7 @@ async def test_replicas_sweeping_at_the_same_moment_lapse_a_plan_exactly_once(ba
             apps.append(app)
 
         async def sweep(app) -> int:
-            async with app.state.db.transaction() as session:
-                return await lapse_due_plans(session, app.state.outbox, service.clock)
+            return await lapse_due_plans(app.state.db, app.state.outbox, service.clock)
 
         lapsed = await asyncio.gather(*(sweep(app) for app in apps))
     monkeypatch.undo()

@@ -4,24 +4,29 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from contracts.enrolment import PlanLapsed, PlanRedeemed
-from contracts.valuation import ExchangeAccepted, ExchangeCancelled, ExchangeCompleted
+from contracts.valuation import ExchangeAccepted, ExchangeCancelled, ExchangeCompleted, Program
 from enrolment.db import repository
-from enrolment.events.inbound import subscriptions
-from enrolment.service.following import lapse_due_plans
+from enrolment.service.lapsing import lapse_due_plans
 from enrolment.testing import MODEL_ID, OWNER, as_, new_imei
 
 AT = datetime(2021, 7, 1, tzinfo=UTC)
 
 
-def accepted(plan: dict, exchange_id: str = "exc_1", plan_id: str | None = "same", at: datetime = AT) -> ExchangeAccepted:
+def accepted(
+    plan: dict, exchange_id: str = "exc_1", plan_id: str | None = "same", at: datetime = AT, program: Program = "smart_upgrade"
+) -> ExchangeAccepted:
     return ExchangeAccepted(
         exchange_id=exchange_id, quote_id="qte_1", account_id=plan["account_id"], imei=plan["imei"], model_id=MODEL_ID, amount_paise=900_000,
-        program="smart_upgrade", plan_id=plan["id"] if plan_id == "same" else plan_id, accepted_by=plan["account_id"], accepted_at=at,
+        program=program, plan_id=plan["id"] if plan_id == "same" else plan_id, accepted_by=plan["account_id"], accepted_at=at,
     )
 
 
-def completed(plan: dict, exchange_id: str = "exc_1") -> ExchangeCompleted:
-    return ExchangeCompleted(exchange_id=exchange_id, account_id=plan["account_id"], imei=plan["imei"], amount_paise=900_000, plan_id=plan["id"], completed_at=AT)
+def completed(plan: dict, exchange_id: str = "exc_1", program: Program | None = None) -> ExchangeCompleted:
+    """Without `program`, as valuation published completions before it named the programme."""
+    return ExchangeCompleted(
+        exchange_id=exchange_id, account_id=plan["account_id"], imei=plan["imei"], amount_paise=900_000, plan_id=plan["id"], program=program,
+        completed_at=AT,
+    )
 
 
 def cancelled(plan: dict, exchange_id: str = "exc_1") -> ExchangeCancelled:
@@ -32,10 +37,8 @@ def cancelled(plan: dict, exchange_id: str = "exc_1") -> ExchangeCancelled:
 
 
 async def deliver(service, event) -> None:
-    """Apply an event through the consumer's own handler, in one transaction as the InboxConsumer does."""
-    handler = subscriptions(service.app.state.outbox, service.clock)[event.TYPE].handler
-    async with service.app.state.db.transaction() as session:
-        await handler(session, event)
+    """Apply an event through the app's own InboxConsumer, as a delivery from the broker would."""
+    await service.deliver(event)
 
 
 async def status_of(service, plan: dict) -> str:
@@ -156,8 +159,7 @@ async def test_the_sweep_leaves_a_plan_in_buyback_past_its_last_window_and_the_e
     plan = (await service.sell(invoice_date="2021-03-05")).json()  # lapses on 2022-06-05
     await deliver(service, accepted(plan))
     service.clock.advance(timedelta(days=460))
-    async with service.app.state.db.transaction() as session:
-        assert await lapse_due_plans(session, service.app.state.outbox, service.clock) == 0
+    assert await lapse_due_plans(service.app.state.db, service.app.state.outbox, service.clock) == 0
     assert await status_of(service, plan) == "buyback_in_progress"
     await deliver(service, completed(plan))
     assert await status_of(service, plan) == "redeemed"

@@ -31,7 +31,7 @@ async def test_only_partner_retailers_may_sell(service):
 
 
 async def test_an_ineligible_model_is_refused(service):
-    await service.publish_model(model_upserted("samsung-m31", eligible=False, tacs=["35000001"]))
+    await service.deliver(model_upserted("samsung-m31", eligible=False, tacs=["35000001"]))
     response = await service.sell(new_imei("35000001"), model_id="samsung-m31")
     assert (response.status_code, response.json()["code"]) == (422, "model_not_eligible")
 

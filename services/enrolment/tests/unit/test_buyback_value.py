@@ -1,13 +1,12 @@
 """What a plan is worth on the day before and the day of every boundary."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from enrolment.domain.schedule import BuybackSchedule
 
 SCHEDULE = BuybackSchedule.for_purchase(date(2021, 1, 31), 1_000_000)
-ONE = timedelta(days=1)
 
 # (day, status, percent, next change): B(3)=30 Apr, B(6)=31 Jul, B(9)=31 Oct, B(12)=31 Jan, B(15)=30 Apr.
 CASES = [

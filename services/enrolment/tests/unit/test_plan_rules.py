@@ -6,7 +6,8 @@ import pytest
 
 from contracts.imei import luhn_check_digit
 from enrolment.domain.catalog import CatalogModel, SrpPoint
-from enrolment.domain.plan import PlanStatus, Refused, Sale, check_cancellable, sell, sold_on
+from enrolment.domain.plan import PlanStatus, Sale, after_handover, check_cancellable, sell, sold_on
+from enrolment.domain.refusal import Refused
 from servicekit.clock import BUSINESS_TZ
 
 TODAY = date(2021, 3, 10)
@@ -82,7 +83,7 @@ def test_a_plan_can_be_cancelled_up_to_the_fourteenth_day_after_the_sale():
         check_cancellable(PlanStatus.ACTIVE, date(2021, 3, 1), date(2021, 3, 16))
 
 
-@pytest.mark.parametrize("status", [PlanStatus.BUYBACK_IN_PROGRESS, PlanStatus.CANCELLED, PlanStatus.REDEEMED, PlanStatus.LAPSED])
+@pytest.mark.parametrize("status", [PlanStatus.BUYBACK_IN_PROGRESS, PlanStatus.CANCELLED, PlanStatus.REDEEMED, PlanStatus.TRADED_IN, PlanStatus.LAPSED])
 def test_only_an_active_plan_can_be_cancelled(status):
     with pytest.raises(Refused) as caught:
         check_cancellable(status, TODAY, TODAY)
@@ -91,3 +92,11 @@ def test_only_an_active_plan_can_be_cancelled(status):
 
 def test_the_sale_day_is_the_date_in_india():
     assert sold_on(datetime(2021, 3, 9, 20, 0, tzinfo=UTC), BUSINESS_TZ) == date(2021, 3, 10)
+
+
+@pytest.mark.parametrize(
+    ("program", "ended"), [("smart_upgrade", PlanStatus.REDEEMED), (None, PlanStatus.REDEEMED), ("exchange", PlanStatus.TRADED_IN)]
+)
+def test_a_handed_over_phone_ends_its_plan_redeemed_by_smart_upgrade_or_traded_in_by_a_plain_exchange(program, ended):
+    """A completion from before valuation named the programme (None) was a Smart Upgrade redemption."""
+    assert after_handover(program) == ended
