@@ -1,14 +1,18 @@
 """RFC 9457 problem+json errors with the platform's stable machine-readable codes."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from servicekit.money import PAISE_REQUIRED
+from servicekit.refusals import Refused
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -46,10 +50,6 @@ class Problem(Exception):
         self.errors = errors
         self.retryable = retryable
         self.extra = extra
-
-
-def not_found(what: str = "resource") -> Problem:
-    return Problem(404, "not_found", f"No such {what}.")
 
 
 def problem_body(status: int, code: str, detail: str, errors: list | None = None, **extra: Any) -> dict[str, Any]:
@@ -104,3 +104,38 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> Response:
         return problem_response(500, "internal_error", "Something went wrong on our side; it has been logged.")
+
+
+class RefusalAnswers:
+    """How one service answers its refusals: the HTTP status of each code, in one table."""
+
+    def __init__(self, status: dict[str, int], default_status: int | None = None) -> None:
+        self.status = status
+        self.default_status = default_status
+
+    def problem_of(self, refused: Refused) -> Problem:
+        status = self.status.get(refused.code, self.default_status) if self.default_status else self.status[refused.code]
+        errors = [{"field": refused.field, "message": refused.field_error}] if refused.field else None
+        return Problem(status, refused.code, refused.detail, errors, retryable=refused.retryable, **refused.facts)
+
+    def answering(self, effect: Callable[[AsyncSession], Awaitable[tuple[int, BaseModel]]]) -> Callable[[AsyncSession], Awaitable[tuple[int, BaseModel]]]:
+        """The use case as Idempotency.run executes it: a refusal leaves it as the Problem stored against
+        the key (the same request gets the same refusal), or releases the key when retryable."""
+
+        async def run(session: AsyncSession) -> tuple[int, BaseModel]:
+            try:
+                return await effect(session)
+            except Refused as refused:
+                raise self.problem_of(refused) from refused
+
+        return run
+
+    def install(self, app: FastAPI) -> None:
+        """Answer a refusal raised outside Idempotency.run (reads, plain writes) the same way."""
+
+        async def answer(_: Request, exc: Exception) -> Response:
+            assert isinstance(exc, Refused)
+            problem = self.problem_of(exc)
+            return problem_response(problem.status, problem.code, problem.detail, problem.errors, **problem.extra)
+
+        app.add_exception_handler(Refused, answer)

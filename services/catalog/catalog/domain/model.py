@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from catalog.domain.refusal import Refused
+from servicekit.refusals import Refused
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TAC = re.compile(r"^[0-9]{8}$")

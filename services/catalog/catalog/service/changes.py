@@ -4,11 +4,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.db import repository
 from catalog.domain.model import PhoneModel, SrpPoint, check
-from catalog.domain.refusal import Refused
 from catalog.events.outbound import model_upserted
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
 from servicekit.db import Database
+from servicekit.refusals import Refused
 
 
 async def upsert_model(db: Database, outbox: Outbox, clock: Clock, model: PhoneModel) -> bool:

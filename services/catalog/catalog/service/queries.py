@@ -5,9 +5,9 @@ from itertools import islice
 from typing import Literal
 
 from catalog.domain.model import PhoneModel
-from catalog.domain.refusal import Refused
 from catalog.service.view import CatalogView
 from contracts.imei import is_valid_imei, tac_of
+from servicekit.refusals import Refused
 
 Program = Literal["smart_upgrade", "exchange"]
 

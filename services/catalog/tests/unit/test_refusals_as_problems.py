@@ -4,8 +4,8 @@ import re
 from pathlib import Path
 
 from catalog.domain.model import ModelRuleBroken
-from catalog.domain.refusal import Refused
 from catalog.service.errors import STATUS, problem_of
+from servicekit.refusals import Refused
 
 PACKAGE = Path(__file__).resolve().parents[2] / "catalog"
 

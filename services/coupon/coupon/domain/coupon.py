@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from coupon.domain.refusal import Refused
+from servicekit.refusals import Refused
 
 ACTIVE, REDEEMED, EXPIRED, VOID = "active", "redeemed", "expired", "void"
 

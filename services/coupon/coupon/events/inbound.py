@@ -8,9 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.catalog import ModelUpserted
 from contracts.valuation import ExchangeAccepted, ExchangeCancellationRequested, ExchangeCancelled
-from coupon.events.subscribing import by_type, subscription
 from coupon.service import issuing
-from eventing.consumer import Subscription
+from eventing.consumer import Subscription, by_type, subscription
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
 

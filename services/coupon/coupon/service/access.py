@@ -5,8 +5,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coupon.db import repository
 from coupon.domain.code import normalise
 from coupon.domain.coupon import Coupon
-from coupon.domain.refusal import Refused
 from servicekit.principal import Principal
+from servicekit.refusals import Refused
 
 REDEEMING_PARTNERS = ("checkout", "retailer")
 

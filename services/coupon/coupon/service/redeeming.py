@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coupon.db import catalog, ledger, repository
 from coupon.domain.coupon import Coupon, Eligibility, OrderLine, Redemption, apply_to_order, expiry_after_release
-from coupon.domain.refusal import Refused
 from coupon.events import outbound
 from coupon.service import access
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
 from servicekit.ids import new_id
 from servicekit.principal import Principal
+from servicekit.refusals import Refused
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from coupon.domain.coupon import CouponExpired, CouponNotActive, NoEligibleItem
-from coupon.domain.refusal import Refused
 from coupon.service.errors import STATUS, problem_of
+from servicekit.refusals import Refused
 
 PACKAGE = Path(__file__).resolve().parents[2] / "coupon"
 

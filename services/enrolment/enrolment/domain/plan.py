@@ -6,8 +6,8 @@ from enum import StrEnum
 
 from contracts.imei import is_valid_imei
 from enrolment.domain.catalog import CatalogModel
-from enrolment.domain.refusal import Refused
 from enrolment.domain.schedule import BuybackSchedule, BuybackValue
+from servicekit.refusals import Refused
 
 INVOICE_MAX_AGE = timedelta(days=7)
 CANCEL_PERIOD = timedelta(days=14)

@@ -8,9 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.catalog import ModelUpserted
 from contracts.valuation import ExchangeAccepted, ExchangeCancelled, ExchangeCompleted
-from enrolment.events.subscribing import by_type, subscription
 from enrolment.service import catalog_feed, following
-from eventing.consumer import Subscription
+from eventing.consumer import Subscription, by_type, subscription
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
 

@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enrolment.db import repository
 from enrolment.domain import plan as rules
 from enrolment.domain.plan import Plan, PlanStatus, Sale
-from enrolment.domain.refusal import Refused
 from enrolment.events.outbound import plan_cancelled, plan_purchased
 from enrolment.service.visibility import visible_plan
 from eventing.outbox import Outbox
 from servicekit.clock import BUSINESS_TZ, Clock
 from servicekit.ids import new_id
 from servicekit.principal import Principal
+from servicekit.refusals import Refused
 
 
 def _already_enrolled() -> Refused:

@@ -4,8 +4,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enrolment.db import repository
 from enrolment.domain.plan import Plan
-from enrolment.domain.refusal import Refused
 from servicekit.principal import Principal
+from servicekit.refusals import Refused
 
 
 def may_see(caller: Principal, plan: Plan) -> bool:

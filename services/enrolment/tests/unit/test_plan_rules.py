@@ -7,8 +7,8 @@ import pytest
 from contracts.imei import luhn_check_digit
 from enrolment.domain.catalog import CatalogModel, SrpPoint
 from enrolment.domain.plan import PlanStatus, Sale, after_handover, check_cancellable, sell, sold_on
-from enrolment.domain.refusal import Refused
 from servicekit.clock import BUSINESS_TZ
+from servicekit.refusals import Refused
 
 TODAY = date(2021, 3, 10)
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from enrolment.domain.refusal import Refused
 from enrolment.service.errors import STATUS, problem_of
+from servicekit.refusals import Refused
 
 PACKAGE = Path(__file__).resolve().parents[2] / "enrolment"
 

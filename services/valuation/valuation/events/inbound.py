@@ -9,12 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.catalog import ModelUpserted
 from contracts.coupon import CouponExpired, CouponIssued, CouponRedeemed, CouponReleased, CouponVoided
 from contracts.enrolment import PlanCancelled, PlanLapsed, PlanPurchased, PlanRedeemed
-from eventing.consumer import Subscription
+from eventing.consumer import Subscription, by_type, subscription
 from eventing.outbox import Outbox
 from servicekit.clock import Clock
 from valuation.domain.device import CatalogModel
 from valuation.domain.plan import Plan, Window
-from valuation.events.subscribing import by_type, subscription
 from valuation.service import catalog_feed, coupon_progress, plans_feed
 
 
