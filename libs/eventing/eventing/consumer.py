@@ -1,10 +1,12 @@
 """An inbox-checked consumer: each event's effect happens once, however often it is delivered."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.structs import ConsumerRecord
@@ -43,6 +45,25 @@ class Subscription:
     handler: Handler
 
 
+E = TypeVar("E", bound=Event)
+
+
+def subscription(contract: type[E], handler: Callable[[AsyncSession, E], Awaitable[None]]) -> Subscription:
+    """A subscription whose handler names its own contract (the consumer opens every event as it)."""
+
+    async def handle(session: AsyncSession, event: Event) -> None:
+        if not isinstance(event, contract):  # a wiring mistake, not a bad event
+            raise TypeError(f"{contract.TYPE} handler was given a {type(event).__name__}")
+        await handler(session, event)
+
+    return Subscription(contract, handle)
+
+
+def by_type(*subscriptions: Subscription) -> dict[str, Subscription]:
+    """Event type → subscription, as the InboxConsumer looks them up."""
+    return {sub.contract.TYPE: sub for sub in subscriptions}
+
+
 class InboxConsumer:
     """Consumes topics in a group, applying each event in one transaction with its inbox record.
 
@@ -72,9 +93,18 @@ class InboxConsumer:
         # True once the group has assigned this consumer its partitions and it has read each to the
         # end it saw on joining: from then on the read models it feeds are as fresh as the topic.
         self.caught_up = False
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Stop consuming: the event in hand is finished and its offset committed, then run() returns.
+
+        Records fetched but not yet applied are left uncommitted; leaving the group hands their
+        partitions to another worker at once, which reads them from the committed offset.
+        """
+        self._stopping.set()
 
     async def run(self) -> None:
-        """Consume until cancelled."""
+        """Consume until stop() or cancellation."""
         wanted = {topic: self.kafka.partitions for topic in self.topics}
         wanted |= {dlq_topic(topic): 1 for topic in self.topics}
         await ensure_topics(self.kafka, wanted)
@@ -87,20 +117,39 @@ class InboxConsumer:
         loop = asyncio.get_running_loop()
         next_purge = loop.time()
         try:
-            while True:
+            while not self._stopping.is_set():
                 if loop.time() >= next_purge:
                     await self.purge_old_inbox_entries()
                     next_purge = loop.time() + 3600
-                batches = await consumer.getmany(timeout_ms=1000)
+                batches = await self._next_batches(consumer)
                 for partition, records in batches.items():
+                    applied = None
                     for record in records:
+                        if self._stopping.is_set():
+                            break
                         await self.process(record)
-                    await consumer.commit({partition: records[-1].offset + 1})
-                if not self.caught_up and assignment.done.is_set():
+                        applied = record
+                    if applied is not None:
+                        await consumer.commit({partition: applied.offset + 1})
+                if not self.caught_up and assignment.done.is_set() and not self._stopping.is_set():
                     self.caught_up = await _read_to_the_end(consumer)
         finally:
-            await consumer.stop()
+            await consumer.stop()  # leaves the group: its partitions move to the other workers now
             await self._dlq.stop()
+
+    async def _next_batches(self, consumer: AIOKafkaConsumer) -> dict:
+        """The next fetched records, or none as soon as stop() is called."""
+        fetch = asyncio.ensure_future(consumer.getmany(timeout_ms=1000))
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not fetch.done():
+                fetch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await fetch
+        return {} if fetch.cancelled() else fetch.result()
 
     async def process(self, record: ConsumerRecord) -> None:
         """Apply one record once, or dead-letter it after bounded retries."""
