@@ -1,12 +1,16 @@
 """Faults: a service killed with SIGKILL at a bad moment loses nothing and applies nothing twice."""
 
+import asyncio
 import importlib
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 
 import httpx
 import pytest
 
 from catalog.seed.__main__ import sample_imei
+from eventing.testing import caught_up
 from launcher.testing import RunningStack
 
 helpers = importlib.import_module("tests.e2e.helpers")
@@ -50,6 +54,17 @@ def coupons(api: httpx.Client, account: str) -> list[dict]:
     return response.json()["items"] if response.status_code == 200 else []
 
 
+def exchanges_settled(platform: RunningStack) -> bool:
+    """Valuation's outbox is all published and the coupon service has applied everything on valuation.events.
+
+    From then on no copy of an ExchangeAccepted is still on its way: a second coupon would be there.
+    """
+    database = platform.stack.var_dir / "valuation.db"
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+        unpublished = db.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetchone()[0]
+    return unpublished == 0 and asyncio.run(caught_up(f"127.0.0.1:{platform.stack.broker_port}", "coupon", ["valuation.events"]))
+
+
 def test_the_coupon_service_killed_while_exchanges_arrive_credits_each_exactly_once(platform, api) -> None:
     exchanges = accept_quotes(api, "acc-fault-coupon", 8100)
     platform.kill_nine("coupon")
@@ -57,6 +72,7 @@ def test_the_coupon_service_killed_while_exchanges_arrive_credits_each_exactly_o
     platform.wait_until_healthy()
     for account in exchanges:
         assert poll(lambda account=account: coupons(api, account), timeout=40)
+    assert poll(lambda: exchanges_settled(platform), timeout=40)
     assert all(len(coupons(api, account)) == 1 for account in exchanges)
 
 
@@ -73,4 +89,6 @@ def test_the_valuation_service_killed_right_after_accepting_still_gets_every_cou
             timeout=40,
         )
         assert issued
+    assert poll(lambda: exchanges_settled(platform), timeout=40)
+    for account in exchanges:
         assert len(coupons(api, account)) == 1

@@ -56,7 +56,11 @@ def running_broker(port: int | None = None) -> Iterator[str]:
 
 
 async def eventually(check, timeout: float = 30.0, interval: float = 0.1, what: str = "the condition"):  # type: ignore[no-untyped-def]
-    """Poll an async check until it returns something truthy (and return that), or fail at the deadline."""
+    """Poll an async check until it returns something truthy (and return that), or fail at the deadline.
+
+    The check must be the condition the test goes on to assert, not a first sign of progress: a
+    count polled for truthiness returns at 1, before a second effect (or a duplicate) lands.
+    """
     import asyncio
 
     deadline = asyncio.get_running_loop().time() + timeout
@@ -81,3 +85,87 @@ async def running(*workers):  # type: ignore[no-untyped-def]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def caught_up(bootstrap: str, group: str, topics: list[str]) -> bool:
+    """Whether consumer group `group` has committed past every record now on `topics`, i.e. has applied them all.
+
+    A consumer commits a record's offset only after the transaction that applied it, so once this
+    holds, anything the group would do with those records (a duplicate included) has been done.
+    A topic the broker does not know yet counts as not caught up.
+    """
+    import asyncio
+
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    # group_id without a subscription: reads the group's committed offsets without joining the group.
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await reader.start()
+    await asyncio.sleep(0)  # let the consumer's background task start: aiokafka cannot stop it before it ran
+    try:
+        partitions = []
+        for topic in topics:
+            numbers = reader.partitions_for_topic(topic)
+            if not numbers:
+                return False
+            partitions += [TopicPartition(topic, n) for n in sorted(numbers)]
+        ends = await _end_offsets(reader, partitions)
+        for partition in partitions:
+            if (await reader.committed(partition) or 0) < ends[partition]:
+                return False
+        return True
+    finally:
+        await reader.stop()
+
+
+async def read_to_end(bootstrap: str, topic: str, timeout: float = 30.0) -> list:
+    """Every record on `topic`, from the beginning to (at least) its end as of this call."""
+    import asyncio
+
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    await reader.start()
+    await asyncio.sleep(0)  # let the consumer's background task start: aiokafka cannot stop it before it ran
+    try:
+        partitions = [TopicPartition(topic, n) for n in sorted(reader.partitions_for_topic(topic) or ())]
+        if not partitions:
+            return []
+        ends = await _end_offsets(reader, partitions)
+        await reader.seek_to_beginning(*partitions)
+        records: list = []
+        deadline = asyncio.get_running_loop().time() + timeout
+        while [p for p in partitions if await reader.position(p) < ends[p]]:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"could not read {topic} to its end offsets {ends} within {timeout}s")
+            for batch in (await reader.getmany(*partitions, timeout_ms=200)).values():
+                records += batch
+        return records
+    finally:
+        await reader.stop()
+
+
+async def _end_offsets(reader, partitions: list, timeout: float = 30.0) -> dict:  # type: ignore[no-untyped-def]
+    """The offset each partition's next record will get: its high watermark, as a fetch reports it.
+
+    Tansu answers a "latest offset" request with the base offset of the partition's last record batch
+    plus one, not the offset after its last record, whenever a producer sent several records in one
+    batch (the relay does); the high watermark in a fetch response is right. So the last batch is
+    fetched. The reader is left assigned to `partitions`.
+    """
+    import asyncio
+
+    reported = await reader.end_offsets(partitions)
+    reader.assign(partitions)
+    ends = {}
+    deadline = asyncio.get_running_loop().time() + timeout
+    for partition in partitions:
+        if reported[partition] == 0:  # no record batch at all
+            ends[partition] = 0
+            continue
+        reader.seek(partition, reported[partition] - 1)
+        while not (await reader.getmany(partition, timeout_ms=200)).get(partition):
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"could not fetch the last record batch of {partition} within {timeout}s")
+        ends[partition] = reader.highwater(partition)
+    return ends

@@ -13,7 +13,7 @@ from eventing.kafka import KafkaSettings
 from eventing.outbox import Outbox
 from eventing.relay import OutboxRelay
 from eventing.tables import add_inbox, add_outbox
-from eventing.testing import free_port
+from eventing.testing import caught_up, free_port
 from servicekit.db import Database
 from servicekit.testing import backends, scratch_database
 
@@ -30,12 +30,24 @@ class Plumbing:
     kafka: KafkaSettings
     broker_port: int
 
-    async def effect_count(self, model_id: str | None = None) -> int:
+    async def effect_count(self, srp_paise: int | None = None) -> int:
+        """Effects applied (of events carrying this SRP, if given)."""
         query = select(func.count()).select_from(effects)
-        if model_id:
-            query = query.where(effects.c.model_id == model_id)
+        if srp_paise is not None:
+            query = query.where(effects.c.srp_paise == srp_paise)
         async with self.db.reading() as session:
             return int(await session.scalar(query) or 0)
+
+    async def unpublished(self) -> int:
+        async with self.db.reading() as session:
+            return int(await session.scalar(select(func.count()).select_from(outbox_table).where(outbox_table.c.published_at.is_(None))) or 0)
+
+    async def settled(self, consumer: str = "test-consumer") -> bool:
+        """Every outbox event is published and the consumer group has applied everything on the topic.
+
+        From then on nothing more can happen: a duplicate, had there been one, has taken effect.
+        """
+        return await self.unpublished() == 0 and await caught_up(self.kafka.bootstrap, consumer, ["catalog.events"])
 
     def relay(self) -> OutboxRelay:
         return OutboxRelay(self.outbox, "catalog.events", self.kafka, self.db.reading, self.db.transaction, self.db.is_postgres, poll_seconds=0.2, epoch_check_seconds=0.5)

@@ -1,6 +1,5 @@
 """Outbox → relay → real broker → inbox-checked consumer: nothing lost, nothing applied twice."""
 
-import asyncio
 import uuid
 
 import pytest
@@ -9,7 +8,7 @@ from prometheus_client import REGISTRY
 
 from contracts.catalog import ModelUpserted
 from eventing.envelope import Envelope
-from eventing.testing import eventually, running, running_broker, start_broker, stop
+from eventing.testing import eventually, read_to_end, running, running_broker, start_broker, stop
 
 
 async def test_an_event_written_in_a_transaction_reaches_the_consumer_once(plumbing, sample_model) -> None:
@@ -17,7 +16,8 @@ async def test_an_event_written_in_a_transaction_reaches_the_consumer_once(plumb
         async with running(plumbing.relay(), plumbing.consumer()):
             async with plumbing.db.transaction() as session:
                 await plumbing.outbox.add(session, sample_model())
-            assert await eventually(lambda: plumbing.effect_count()) == 1
+            await eventually(plumbing.settled, what="the event to be published and consumed")
+            assert await plumbing.effect_count() == 1
 
 
 async def test_an_event_delivered_twice_takes_effect_once(plumbing, sample_model) -> None:
@@ -33,8 +33,9 @@ async def test_an_event_delivered_twice_takes_effect_once(plumbing, sample_model
             follow_up = Envelope.wrap(sample_model(srp=1), "/catalog").to_bytes()
             await producer.send_and_wait("catalog.events", follow_up, key=b"redmi-9-prime-4gb-64gb")
             await producer.stop()
-            # The follow-up is behind both copies on the same partition: once it lands, both copies were seen.
-            assert await eventually(lambda: plumbing.effect_count()) >= 2
+            # The follow-up is behind both copies on the same partition: once it has taken effect, both copies were seen.
+            await eventually(_effects(plumbing, 1, srp_paise=1), what="the follow-up event to take effect")
+            assert await plumbing.effect_count(srp_paise=999900) == 1
             assert await plumbing.effect_count() == 2
 
 
@@ -50,11 +51,13 @@ async def test_a_poison_event_goes_to_the_dlq_and_later_events_still_flow(plumbi
             await producer.stop()
             async with plumbing.db.transaction() as session:
                 await plumbing.outbox.add(session, sample_model())
-            assert await eventually(lambda: plumbing.effect_count()) == 1
-            dead = await _read_all(plumbing, "catalog.events.dlq", expect=2)
-            errors = [dict(m.headers)["dlq_error"].decode() for m in dead]
-            assert any("malformed envelope" in e for e in errors)
-            assert any("ValidationError" in e for e in errors)
+            # Settled: the consumer got past both poison records (each dead-lettered before its offset was committed).
+            await eventually(plumbing.settled, what="every event to be published and consumed")
+            assert await plumbing.effect_count() == 1
+            dead = await read_to_end(plumbing.kafka.bootstrap, "catalog.events.dlq")
+            errors = sorted(dict(m.headers)["dlq_error"].decode() for m in dead)
+            assert len(errors) == 2
+            assert "ValidationError" in errors[0] and "malformed envelope" in errors[1]
 
 
 async def test_an_event_written_while_the_broker_is_down_is_delivered_once_it_is_up(plumbing, sample_model) -> None:
@@ -64,7 +67,8 @@ async def test_an_event_written_while_the_broker_is_down_is_delivered_once_it_is
         assert await plumbing.effect_count() == 0
         broker = start_broker(plumbing.broker_port)
         try:
-            assert await eventually(lambda: plumbing.effect_count()) == 1
+            await eventually(plumbing.settled, what="the event to be published and consumed")
+            assert await plumbing.effect_count() == 1
         finally:
             stop(broker)
 
@@ -75,13 +79,14 @@ async def test_after_the_broker_restarts_empty_a_consumed_event_comes_again_and_
         broker = start_broker(plumbing.broker_port)
         async with plumbing.db.transaction() as session:
             await plumbing.outbox.add(session, sample_model())
-        assert await eventually(lambda: plumbing.effect_count()) == 1
+        await eventually(lambda: plumbing.settled(consumer.name), what="the event to be published and consumed")
+        assert await plumbing.effect_count() == 1
         stop(broker)
         broker = start_broker(plumbing.broker_port)
         try:
             republished = await _read_all(plumbing, "catalog.events", expect=1, timeout=40)
             assert Envelope.from_bytes(republished[0].value).open(ModelUpserted).id == "redmi-9-prime-4gb-64gb"
-            await eventually(lambda: _duplicates_skipped(consumer.name), timeout=40)
+            await eventually(lambda: _duplicates_skipped(consumer.name), timeout=40, what="the republished copy to be skipped")
             assert await plumbing.effect_count() == 1
         finally:
             stop(broker)
@@ -99,7 +104,10 @@ async def test_an_event_lost_by_a_broker_restart_before_anyone_consumed_it_is_st
     broker = start_broker(plumbing.broker_port)  # empty: the event is gone from the broker
     try:
         async with running(plumbing.relay(), plumbing.consumer()):
-            assert await eventually(lambda: plumbing.effect_count(), timeout=40) == 1
+            # The outbox row is still marked published, so "settled" alone holds before the relay republishes it.
+            await eventually(_effects(plumbing, 1), timeout=40, what="the republished event to take effect")
+            await eventually(plumbing.settled, what="everything republished to be consumed")
+            assert await plumbing.effect_count() == 1
     finally:
         stop(broker)
 
@@ -142,13 +150,22 @@ async def test_two_relays_on_one_database_publish_each_event_once_and_in_order(p
             for srp in range(1, 41):
                 await plumbing.outbox.add(session, sample_model(srp=srp))
         async with running(plumbing.relay(), plumbing.relay()):
-            records = await _read_all(plumbing, "catalog.events", expect=40)
-            await asyncio.sleep(1.0)  # give a duplicate, if any, time to arrive
-            records += await _read_more(plumbing, "catalog.events", already=len(records))
+            await eventually(_all_published(plumbing), what="every outbox event to be marked published")
+        # Both relays are stopped (their producers flushed): whatever either sent is on the topic now.
+        records = await read_to_end(plumbing.kafka.bootstrap, "catalog.events")
     prices = [Envelope.from_bytes(r.value).open(ModelUpserted).srp_paise for r in records]
     assert prices == list(range(1, 41))
 
 
-async def _read_more(plumbing, topic: str, already: int) -> list:
-    everything = await _read_all(plumbing, topic, expect=already)
-    return everything[already:]
+def _effects(plumbing, count: int, srp_paise: int | None = None):  # type: ignore[no-untyped-def]
+    async def check() -> bool:
+        return await plumbing.effect_count(srp_paise) == count
+
+    return check
+
+
+def _all_published(plumbing):  # type: ignore[no-untyped-def]
+    async def check() -> bool:
+        return await plumbing.unpublished() == 0
+
+    return check

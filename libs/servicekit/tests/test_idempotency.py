@@ -26,12 +26,13 @@ class Done(BaseModel):
     effects: int
 
 
-def build_router(gate: asyncio.Event, refusals: list[Problem]) -> APIRouter:
+def build_router(gate: asyncio.Event, refusals: list[Problem], entered: asyncio.Event) -> APIRouter:
     router = APIRouter()
 
     @router.post("/things", status_code=201)
     async def make_thing(request: Request, idempotency: IdempotencyDep):  # type: ignore[no-untyped-def]
         async def effect(session):  # type: ignore[no-untyped-def]
+            entered.set()  # this request has claimed its key and runs its effect
             await gate.wait()
             if refusals:
                 raise refusals.pop(0)
@@ -46,15 +47,16 @@ def build_router(gate: asyncio.Event, refusals: list[Problem]) -> APIRouter:
 @pytest.fixture(params=backends())
 async def things(request, tmp_path):  # type: ignore[no-untyped-def]
     async with scratch_database(request.param, tmp_path) as url:
-        gate, refusals = asyncio.Event(), []
+        gate, refusals, entered = asyncio.Event(), [], asyncio.Event()
         gate.set()
         clock = FixedClock(NOW)
-        app = create_service_app("test", ServiceSettings(), [build_router(gate, refusals)], database_url=url, clock=clock, idempotency_table=keys)
+        app = create_service_app("test", ServiceSettings(), [build_router(gate, refusals, entered)], database_url=url, clock=clock, idempotency_table=keys)
         async with app.router.lifespan_context(app):
             async with app.state.db.writer.begin() as connection:
                 await connection.run_sync(metadata.create_all)
             async with service_client(app, "http://t", headers=principal_headers("customer", "acc-1")) as client:
                 client.gate, client.refusals, client.clock, client.app = gate, refusals, clock, app  # type: ignore[attr-defined]
+                client.entered = entered  # type: ignore[attr-defined]
                 yield client
 
 
@@ -81,11 +83,11 @@ async def test_a_key_is_scoped_to_its_principal(things) -> None:
 async def test_a_second_request_while_the_first_runs_gets_409_in_flight(things) -> None:
     things.gate.clear()
     first = asyncio.create_task(things.post("/things", json={}, headers={"Idempotency-Key": "k4"}))
-    await asyncio.sleep(0.2)
-    second = asyncio.create_task(things.post("/things", json={}, headers={"Idempotency-Key": "k4"}))
-    await asyncio.sleep(0.2)
+    await asyncio.wait_for(things.entered.wait(), timeout=10)  # the first holds the key, stopped inside its effect
+    second_response = await asyncio.wait_for(things.post("/things", json={}, headers={"Idempotency-Key": "k4"}), timeout=10)
+    assert not first.done()  # the second was answered while the first was still running
     things.gate.set()
-    first_response, second_response = await first, await second
+    first_response = await first
     assert first_response.status_code == 201
     assert second_response.status_code == 409 and second_response.json()["code"] == "idempotency_key_in_flight"
     assert (await things.post("/things", json={})).json() == {"effects": 2}
