@@ -13,7 +13,6 @@ CancelReason = Literal["customer_cancelled", "coupon_expired", "handover_failed"
 # `cancelling` is open: the exchange keeps its account/IMEI slot (and its plan) until the coupon
 # service has voided the coupon, or an order turns out to hold it.
 OPEN: tuple[ExchangeStatus, ...] = ("accepted", "coupon_issued", "awaiting_handover", "cancelling")
-CLOSED: tuple[ExchangeStatus, ...] = ("completed", "revoked", "cancelled")
 CANCELLABLE: tuple[ExchangeStatus, ...] = ("accepted", "coupon_issued")
 # Not (yet) awaiting handover, but may be soon: a CouponRedeemed not yet seen here.
 MAY_AWAIT_HANDOVER: tuple[ExchangeStatus, ...] = ("accepted", "coupon_issued", "cancelling")
