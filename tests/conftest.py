@@ -30,6 +30,6 @@ def api(stack: Stack):
         yield client
 
 
-def pytest_collection_modifyitems(items) -> None:  # type: ignore[no-untyped-def]
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked `runs_last` (the schema fuzz writes as ops; the log scan reads every log) run after the rest."""
     items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)

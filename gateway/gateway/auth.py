@@ -4,7 +4,7 @@ import asyncio
 import hmac
 import re
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 import jwt
 
@@ -61,7 +61,7 @@ class Authenticator:
         self._tokens[token] = (principal, float(claims["exp"]))
         return principal
 
-    def _jwks_key(self, token: str):  # type: ignore[no-untyped-def]
+    def _jwks_key(self, token: str) -> Any:
         assert self.jwks is not None
         return self.jwks.get_signing_key_from_jwt(token).key
 
@@ -85,7 +85,7 @@ class Authenticator:
             raise Unauthenticated("signature does not match")
         if not await self.replays.first_use(sent):
             raise Unauthenticated("signature already used")
-        return Principal("partner", partner.key_id, partner_kind=partner.kind, store_id=partner.store_id)  # type: ignore[arg-type]
+        return Principal("partner", partner.key_id, partner_kind=partner.kind, store_id=partner.store_id)
 
 
 def roles_of(claim: object) -> set[str]:

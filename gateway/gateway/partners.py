@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from servicekit.environment import PUBLISHED_SECRETS, fingerprint
+from servicekit.principal import PartnerKind
 from servicekit.settings import MIN_SECRET_LENGTH, Refused
 
 DEV_PARTNERS_FILE = Path("deploy/local/partners.json")
@@ -16,7 +17,7 @@ DEV_PARTNER_KEY_IDS = frozenset({"pk_retail_mihome_koramangala", "pk_retail_mist
 class Partner:
     key_id: str
     secret: str
-    kind: str  # retailer | logistics | checkout
+    kind: PartnerKind
     store_id: str | None
 
 

@@ -2,7 +2,9 @@
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -12,7 +14,7 @@ from eventing.testing import free_port
 from gateway.app import Gateway
 from gateway.config import Settings
 
-PARTNERS = [
+PARTNERS: list[dict[str, Any]] = [
     {"key_id": "pk_retail", "secret": "retail-secret", "kind": "retailer", "store_id": "store-1"},
     {"key_id": "pk_checkout", "secret": "checkout-secret", "kind": "checkout", "store_id": None},
 ]
@@ -29,7 +31,7 @@ async def _echo(request: web.Request) -> web.Response:
 
 
 @pytest.fixture
-async def upstream_port():
+async def upstream_port() -> AsyncIterator[int]:
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", _echo)
     runner = web.AppRunner(app)
@@ -40,28 +42,26 @@ async def upstream_port():
     await runner.cleanup()
 
 
-def gateway_settings(upstream_port: int, tmp_path: Path, **overrides) -> Settings:  # type: ignore[no-untyped-def]
+def gateway_settings(upstream_port: int, tmp_path: Path, **overrides: Any) -> Settings:
     """Catalog, valuation and coupon routed to the echo upstream; enrolment to a port nobody listens on."""
     partners = tmp_path / "partners.json"
     partners.write_text(json.dumps(PARTNERS))
     dead = f"http://127.0.0.1:{free_port()}"
     echo = f"http://127.0.0.1:{upstream_port}"
-    values = {"catalog_url": echo, "enrolment_url": dead, "valuation_url": echo, "coupon_url": echo, "partners_file": partners, "upstream_timeout_seconds": 1.0}
+    values: dict[str, Any] = {"catalog_url": echo, "enrolment_url": dead, "valuation_url": echo, "coupon_url": echo, "partners_file": partners, "upstream_timeout_seconds": 1.0}
     return Settings(**(values | overrides))
 
 
 @pytest.fixture
-def settings_overrides() -> dict:
+def settings_overrides() -> dict[str, Any]:
     """Tests override gateway settings by redefining this fixture."""
     return {}
 
 
 @pytest.fixture
-async def gateway(upstream_port, tmp_path: Path, settings_overrides):
-    settings = gateway_settings(upstream_port, tmp_path, **settings_overrides)
-    app = Gateway(settings)
+async def gateway(upstream_port: int, tmp_path: Path, settings_overrides: dict[str, Any]) -> AsyncIterator[httpx.AsyncClient]:
+    app = Gateway(gateway_settings(upstream_port, tmp_path, **settings_overrides))
     await app.start()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway") as client:
-        client.settings = settings  # type: ignore[attr-defined]
         yield client
     await app.close()

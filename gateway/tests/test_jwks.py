@@ -2,7 +2,10 @@
 
 import json
 import time
+from collections.abc import AsyncIterator
+from typing import Any
 
+import httpx
 import jwt
 import pytest
 from aiohttp import web
@@ -13,22 +16,25 @@ from eventing.testing import free_port
 ISSUER = "https://accounts.smartupgrade.test"
 
 
-def rsa_key():  # type: ignore[no-untyped-def]
+def rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-KEYS = {"k1": rsa_key(), "k2": rsa_key(), "k9": rsa_key(), "e1": ec.generate_private_key(ec.SECP256R1())}
+KEYS: dict[str, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey] = {"k1": rsa_key(), "k2": rsa_key(), "k9": rsa_key(), "e1": ec.generate_private_key(ec.SECP256R1())}
 PUBLISHED = {"kids": ["k1", "e1"]}
 
 
-def jwk(kid: str) -> dict:
+def jwk(kid: str) -> dict[str, Any]:
     key = KEYS[kid].public_key()
-    algorithm = jwt.algorithms.ECAlgorithm if kid.startswith("e") else jwt.algorithms.RSAAlgorithm
-    return json.loads(algorithm.to_jwk(key)) | {"kid": kid, "use": "sig", "alg": "ES256" if kid.startswith("e") else "RS256"}
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        public, algorithm = jwt.algorithms.ECAlgorithm.to_jwk(key), "ES256"
+    else:
+        public, algorithm = jwt.algorithms.RSAAlgorithm.to_jwk(key), "RS256"
+    return json.loads(public) | {"kid": kid, "use": "sig", "alg": algorithm}
 
 
 @pytest.fixture
-async def jwks_url():
+async def jwks_url() -> AsyncIterator[str]:
     async def serve(_: web.Request) -> web.Response:
         return web.json_response({"keys": [jwk(kid) for kid in PUBLISHED["kids"]]})
 
@@ -43,16 +49,16 @@ async def jwks_url():
 
 
 @pytest.fixture
-def settings_overrides(jwks_url) -> dict:
+def settings_overrides(jwks_url: str) -> dict[str, Any]:
     return {"jwks_url": jwks_url, "jwt_algorithms": ["RS256", "ES256"], "jwt_issuer": ISSUER, "jwt_audience": "smartupgrade-api", "jwks_refetch_cooldown_seconds": 0}
 
 
-def token(kid: str, algorithm: str = "RS256", **claims) -> str:  # type: ignore[no-untyped-def]
+def token(kid: str, algorithm: str = "RS256", **claims: Any) -> str:
     body = {"sub": "acc-7", "iss": ISSUER, "aud": "smartupgrade-api", "exp": int(time.time()) + 300} | claims
     return jwt.encode(body, KEYS[kid], algorithm=algorithm, headers={"kid": kid})
 
 
-async def status(gateway, bearer: str) -> int:  # type: ignore[no-untyped-def]
+async def status(gateway: httpx.AsyncClient, bearer: str) -> int:
     return (await gateway.get("/api/v1/catalog/models", headers={"Authorization": f"Bearer {bearer}"})).status_code
 
 

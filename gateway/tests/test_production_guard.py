@@ -3,6 +3,7 @@
 import json
 import secrets
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -23,15 +24,15 @@ def real_partners(tmp_path: Path, *extra: dict) -> Path:
     return path
 
 
-def production(tmp_path: Path, **changes) -> dict:  # type: ignore[no-untyped-def]
-    values = {
+def production(tmp_path: Path, **changes: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
         "env": "production", "internal_secret": secrets.token_urlsafe(32), "jwks_url": "http://127.0.0.1:1/jwks",
         "jwt_algorithms": ["RS256"], "jwt_issuer": ISSUER, "partners_file": real_partners(tmp_path),
     }
     return values | changes
 
 
-def refusal(**values) -> str:  # type: ignore[no-untyped-def]
+def refusal(**values: Any) -> str:
     with pytest.raises(ValidationError) as refused:
         Settings(**values)
     return str(refused.value)

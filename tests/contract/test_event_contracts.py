@@ -10,9 +10,10 @@ topics and must open as the consumer's contract.
 import asyncio
 import importlib
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from eventing.outbox import Outbox
 from eventing.tables import add_outbox
 from eventing.testing import caught_up, eventually, read_to_end, running_broker
 from servicekit.clock import FixedClock
+from servicekit.settings import ServiceSettings
 from servicekit.testing import migrated_database, principal_headers, service_client
 from valuation.events.inbound import subscriptions as valuation_subscriptions
 
@@ -83,7 +85,7 @@ st.register_type_strategy(int, st.integers(-(2**63), 2**63 - 1))
 @pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.TYPE)
 @settings(max_examples=5, deadline=None)
 @given(data=st.data())
-def test_every_contract_survives_the_envelope_round_trip(contract: type[Event], data) -> None:  # type: ignore[no-untyped-def]
+def test_every_contract_survives_the_envelope_round_trip(contract: type[Event], data: st.DataObject) -> None:
     event = data.draw(st.builds(contract))
     envelope = Envelope.wrap(event, "/test")
     assert Envelope.from_bytes(envelope.to_bytes()).open(contract) == event
@@ -133,7 +135,7 @@ class Platform:
         assert response.status_code == expect, f"{method} {path} on {service}: {response.status_code} {response.text}"
         return response.json()
 
-    async def until(self, check: Callable, what: str) -> Any:  # type: ignore[type-arg]
+    async def until(self, check: Callable[[], Awaitable[Any]], what: str) -> Any:
         return await eventually(check, timeout=DEADLINE_SECONDS, what=what)
 
     async def sell_plan(self, account: str, device: str) -> dict:
@@ -180,7 +182,7 @@ async def run_the_journeys(directory: Path) -> dict[str, list[Envelope]]:
     clock = FixedClock(START)
     with running_broker() as bootstrap:
         async with AsyncExitStack() as stack:
-            clients = {}
+            clients: dict[str, httpx.AsyncClient] = {}
             for name in SERVICES:
                 migrations = Path(importlib.import_module(name).__file__ or "").parent / "db" / "migrations"
                 url = await stack.enter_async_context(migrated_database("sqlite", directory, migrations))
@@ -198,7 +200,7 @@ async def run_the_journeys(directory: Path) -> dict[str, list[Envelope]]:
             return await platform.until(everything_published, "every consumed event type on its topic")
 
 
-def service_settings(name: str, database_url: str, bootstrap: str):  # type: ignore[no-untyped-def]
+def service_settings(name: str, database_url: str, bootstrap: str) -> ServiceSettings:
     sweeps = {"enrolment": {"lapse_sweep_seconds": 0.2}, "coupon": {"expiry_sweep_seconds": 0.2}}.get(name, {})
     return importlib.import_module(f"{name}.config").Settings(
         database_url=database_url, kafka_bootstrap=bootstrap, kafka_session_timeout_ms=6000, relay_poll_seconds=0.1, **sweeps
@@ -214,7 +216,7 @@ async def journeys(p: Platform) -> None:
     }
     await p.call("catalog", "PUT", f"/api/v1/catalog/models/{PHONE}", OPS, 201, json=model)
     for service in ("enrolment", "valuation", "coupon"):
-        await p.until(lambda service=service: caught_up(p.bootstrap, service, [catalog.TOPIC]), f"{service} to learn the catalog")
+        await p.until(partial(caught_up, p.bootstrap, service, [catalog.TOPIC]), f"{service} to learn the catalog")
 
     # enrolment → PlanPurchased (three plans) and PlanCancelled.
     upgraded = await p.sell_plan("acc-upgrade", imei(1))

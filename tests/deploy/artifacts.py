@@ -99,7 +99,9 @@ def interpolate(text: str, variables: Mapping[str, str]) -> str:
         if match.group(0) == "$$":
             return "$"
         expression = match.group("braced") or match.group("plain")
-        name, operator, argument = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(:?[-?]|)(.*)$", expression, re.S).groups()  # type: ignore[union-attr]
+        parsed = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(:?[-?]|)(.*)$", expression, re.S)
+        assert parsed is not None, f"${{{expression}}} names no variable"
+        name, operator, argument = parsed.groups()
         value = variables.get(name)
         empty = value is None or (operator.startswith(":") and value == "")
         if operator.endswith("-"):
@@ -120,7 +122,9 @@ def compose_variables(text: str) -> set[str]:
     names = set()
     for match in _VARIABLE.finditer(text):
         if match.group(0) != "$$":
-            names.add(re.match(r"[A-Za-z_][A-Za-z0-9_]*", match.group("braced") or match.group("plain")).group(0))  # type: ignore[union-attr]
+            name = re.match(r"[A-Za-z_][A-Za-z0-9_]*", match.group("braced") or match.group("plain"))
+            assert name is not None, f"{match.group(0)} names no variable"
+            names.add(name.group(0))
     return names
 
 

@@ -112,7 +112,8 @@ def test_kafka_runs_kraft_on_one_node_postgres_has_a_database_per_service_and_re
     assert postgres["image"].startswith("postgres:")
     assert "./postgres/init-databases.sh:/docker-entrypoint-initdb.d/10-init-databases.sh:ro" in postgres["volumes"]
     script = (COMPOSE_DIR / "postgres/init-databases.sh").read_text()
-    assert re.search(r"for service in ([\w ]+); do", script).group(1).split() == list(SERVICES)  # type: ignore[union-attr]
+    loop = re.search(r"for service in ([\w ]+); do", script)
+    assert loop is not None and loop.group(1).split() == list(SERVICES)
     for service in SERVICES:
         assert f"{service.upper()}_DB_PASSWORD" in postgres["environment"]
         url = services[f"{service}-api"]["environment"][f"{service.upper()}_DATABASE_URL"]

@@ -92,4 +92,4 @@ def test_the_process_starts_in_production_with_these_settings(container, monkeyp
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     settings = settings_class(container.process)()
-    assert settings.env is Environment.PRODUCTION  # type: ignore[attr-defined]
+    assert settings.model_dump()["env"] is Environment.PRODUCTION

@@ -1,9 +1,13 @@
 """End-to-end: the shared platform of tests/conftest.py, and polling for eventual effects."""
 
 import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
-def poll(check, timeout: float = 30.0, interval: float = 0.2):  # type: ignore[no-untyped-def]
+def poll(check: Callable[[], T], timeout: float = 30.0, interval: float = 0.2) -> T:
     """Call `check` until it returns something truthy, or fail at the deadline."""
     deadline = time.monotonic() + timeout
     while True:

@@ -3,7 +3,9 @@
 import asyncio
 import importlib
 import time
+from typing import Any
 
+import httpx
 from aiokafka import AIOKafkaConsumer
 
 from catalog.seed.__main__ import sample_imei
@@ -14,21 +16,21 @@ conftest = importlib.import_module("tests.e2e.conftest")
 FLAWLESS = {"powers_on": True, "screen": "flawless", "body": "flawless", "functional_issues": [], "accessories": ["charger", "box", "invoice"]}
 
 
-def quote_for(api, account: str, model_id: str, serial: int, condition: dict | None = None) -> dict:  # type: ignore[no-untyped-def]
+def quote_for(api: httpx.Client, account: str, model_id: str, serial: int, condition: dict[str, Any] | None = None) -> dict[str, Any]:
     body = {"imei": sample_imei(model_id, serial), "condition": condition or FLAWLESS}
 
-    def attempt():  # type: ignore[no-untyped-def]
+    def attempt() -> dict[str, Any] | None:
         response = api.post("/api/v1/quotes", json=body, headers=helpers.bearer(account))
         return response.json() if response.status_code == 201 else None
 
     return conftest.poll(attempt)  # the catalog's seed reaches valuation by events
 
 
-def coupons_of(api, account: str) -> list[dict]:  # type: ignore[no-untyped-def]
+def coupons_of(api: httpx.Client, account: str) -> list[dict[str, Any]]:
     return api.get("/api/v1/me/coupons", headers=helpers.bearer(account)).json()["items"]
 
 
-def exchange(api, account: str, exchange_id: str) -> dict:  # type: ignore[no-untyped-def]
+def exchange(api: httpx.Client, account: str, exchange_id: str) -> dict[str, Any]:
     return api.get(f"/api/v1/exchanges/{exchange_id}", headers=helpers.bearer(account)).json()
 
 

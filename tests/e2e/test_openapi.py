@@ -1,13 +1,17 @@
 """The merged OpenAPI document partners read, and a schema-driven fuzz of the API through the gateway."""
 
 import importlib
+from typing import Any
 
+import httpx
 import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
+from schemathesis import Case
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from smartupgrade_partner.signing import sign_request
@@ -30,8 +34,8 @@ SPEC_ROUTES = {
 }
 
 
-def merged_document(api) -> dict:  # type: ignore[no-untyped-def]
-    def complete():  # type: ignore[no-untyped-def]
+def merged_document(api: httpx.Client) -> dict[str, Any]:
+    def complete() -> dict[str, Any] | None:
         document = api.get("/api/v1/openapi.json").json()
         listed = {(method, path) for path, ops in document["paths"].items() for method in ops}
         return document if SPEC_ROUTES <= listed else None
@@ -54,9 +58,9 @@ class PartnerSignature(requests.auth.AuthBase):
     def __init__(self, kind: str) -> None:
         self.partner = helpers.PARTNERS[kind]
 
-    def __call__(self, request):  # type: ignore[no-untyped-def]
-        body = request.body or b""
-        body = body.encode() if isinstance(body, str) else body
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        body = request.body.encode() if isinstance(request.body, str) else request.body or b""
+        assert isinstance(body, bytes) and request.method is not None, "schemathesis sends a method and the whole body"
         request.headers.update(sign_request(self.partner["key_id"], self.partner["secret"], request.method, request.path_url, body))
         return request
 
@@ -79,11 +83,13 @@ def test_no_principal_gets_a_server_error_or_a_response_outside_the_schema(api, 
     principals = sessions()
     failures = []
     for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()
         operation = result.ok()
 
         @given(case=operation.as_strategy())
         @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
-        def exercise(case) -> None:  # type: ignore[no-untyped-def]
+        def exercise(case: Case) -> None:
             for session in principals.values():
                 case.call_and_validate(base_url=base_url, session=session, checks=[not_a_server_error, response_schema_conformance, content_type_conformance])
 

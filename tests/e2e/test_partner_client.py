@@ -2,13 +2,16 @@
 coupon (releasing one order first), logistics hands the old phone over and the exchange completes."""
 
 import importlib
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from catalog.seed.__main__ import sample_imei
-from smartupgrade_partner import PartnerApiError, PartnerClient
+from launcher.stack import Stack
+from smartupgrade_partner import Checklist, Condition, OrderLine, PartnerApiError, PartnerClient
 
 helpers = importlib.import_module("tests.e2e.helpers")
 conftest = importlib.import_module("tests.e2e.conftest")
@@ -16,12 +19,12 @@ conftest = importlib.import_module("tests.e2e.conftest")
 ACCOUNT = "acc-e2e-partner-client"
 PLAN_MODEL, PLAN_SERIAL = "redmi-note-9-4gb-64gb", 6600
 OLD_MODEL, OLD_SERIAL = "redmi-note-8-4gb-64gb", 6601
-FLAWLESS = {"powers_on": True, "screen": "flawless", "body": "flawless", "functional_issues": [], "accessories": ["charger", "box"]}
-CHECKLIST = {"screen_lock_removed": True, "accounts_removed": True, "memory_card_removed": True}
+FLAWLESS: Condition = {"powers_on": True, "screen": "flawless", "body": "flawless", "functional_issues": [], "accessories": ["charger", "box"]}
+CHECKLIST: Checklist = {"screen_lock_removed": True, "accounts_removed": True, "memory_card_removed": True}
 
 
 @pytest.fixture
-def partners(stack):  # type: ignore[no-untyped-def]
+def partners(stack: Stack) -> Iterator[dict[str, PartnerClient]]:
     """One client per kind of dev partner in deploy/local/partners.json."""
     base_url = f"http://127.0.0.1:{stack.gateway_port}"
     clients = {kind: PartnerClient(base_url, p["key_id"], p["secret"]) for kind, p in helpers.PARTNERS.items()}
@@ -30,19 +33,19 @@ def partners(stack):  # type: ignore[no-untyped-def]
         client.close()
 
 
-def order(order_id: str) -> tuple[str, list]:
+def order(order_id: str) -> tuple[str, list[OrderLine]]:
     return order_id, [
         {"line_id": "1", "model_id": "mi-10t-6gb-128gb", "unit_price_paise": 3599900, "quantity": 1},
         {"line_id": "2", "model_id": "mi-10t-6gb-128gb-case", "unit_price_paise": 49900, "quantity": 1},
     ]
 
 
-def quote_once_valuation_knows_the_model(retailer: PartnerClient, imei: str):  # type: ignore[no-untyped-def]
+def quote_once_valuation_knows_the_model(retailer: PartnerClient, imei: str) -> dict[str, Any]:
     """Valuation learns the catalog from events too: until then the TAC is unknown to it."""
 
-    def attempt():  # type: ignore[no-untyped-def]
+    def attempt() -> dict[str, Any] | None:
         try:
-            return retailer.quote(ACCOUNT, imei, FLAWLESS, model_id=OLD_MODEL)  # type: ignore[arg-type]
+            return retailer.quote(ACCOUNT, imei, FLAWLESS, model_id=OLD_MODEL)
         except PartnerApiError as error:
             if error.code in ("tac_unknown", "model_not_eligible"):
                 return None
@@ -51,7 +54,7 @@ def quote_once_valuation_knows_the_model(retailer: PartnerClient, imei: str):  #
     return conftest.poll(attempt)
 
 
-def exchange_in(retailer: PartnerClient, exchange_id: str, status: str):  # type: ignore[no-untyped-def]
+def exchange_in(retailer: PartnerClient, exchange_id: str, status: str) -> dict[str, Any]:
     return conftest.poll(lambda: (e := retailer.get(f"/api/v1/exchanges/{exchange_id}"))["status"] == status and e)
 
 
@@ -86,7 +89,7 @@ def test_a_partner_client_takes_a_trade_in_from_sale_to_handover(api, partners) 
     assert coupon["status"] == "active" and coupon["amount_paise"] == quote["amount_paise"]
 
     # The checkout spends it on an order, which is cancelled before delivery: the coupon comes back.
-    first = checkout.redeem_coupon(code, ACCOUNT, *order("ord-e2e-pc-1"))  # type: ignore[arg-type]
+    first = checkout.redeem_coupon(code, ACCOUNT, *order("ord-e2e-pc-1"))
     assert first["discount_paise"] == quote["amount_paise"] and first["line_id"] == "1" and first["status"] == "held"
     exchange_in(retailer, exchange["id"], "awaiting_handover")
     released = checkout.release_redemption(code, first["id"])
@@ -95,11 +98,11 @@ def test_a_partner_client_takes_a_trade_in_from_sale_to_handover(api, partners) 
     exchange_in(retailer, exchange["id"], "coupon_issued")
 
     # A second order keeps it; logistics collects the old phone at delivery.
-    second = checkout.redeem_coupon(code, ACCOUNT, *order("ord-e2e-pc-2"))  # type: ignore[arg-type]
+    second = checkout.redeem_coupon(code, ACCOUNT, *order("ord-e2e-pc-2"))
     assert second["id"] != first["id"] and checkout.get(f"/api/v1/coupons/{code}")["status"] == "redeemed"
     exchange_in(retailer, exchange["id"], "awaiting_handover")
     evidence = [f"s3://handover-photos/{exchange['id']}/front.jpg", f"s3://handover-photos/{exchange['id']}/back.jpg"]
-    handover = logistics.record_handover(exchange["id"], old_imei, CHECKLIST, FLAWLESS, evidence)  # type: ignore[arg-type]
+    handover = logistics.record_handover(exchange["id"], old_imei, CHECKLIST, FLAWLESS, evidence)
     assert handover["outcome"] == "completed" and handover["reasons"] == []
     assert handover["exchange"]["status"] == "completed" and handover["exchange"]["discounted_paise"] == quote["amount_paise"]
     assert logistics.get(f"/api/v1/exchanges/{exchange['id']}")["status"] == "completed"

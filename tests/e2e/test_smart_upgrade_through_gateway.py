@@ -2,8 +2,11 @@
 
 import importlib
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+import httpx
 
 from catalog.seed.__main__ import sample_imei
 
@@ -13,11 +16,11 @@ conftest = importlib.import_module("tests.e2e.conftest")
 MODEL = "redmi-note-9-pro-4gb-64gb"
 
 
-def india_today():  # type: ignore[no-untyped-def]
+def india_today() -> date:
     return datetime.now(ZoneInfo("Asia/Kolkata")).date()
 
 
-def preview(api, model_id: str, day):  # type: ignore[no-untyped-def]
+def preview(api: httpx.Client, model_id: str, day: date) -> dict[str, Any] | None:
     response = api.get("/api/v1/plans/preview", params={"model_id": model_id, "purchase_date": day.isoformat()})
     return response.json() if response.status_code == 200 else None
 

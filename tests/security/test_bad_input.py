@@ -11,6 +11,7 @@ import base64
 import importlib
 import json
 
+import httpx
 import pytest
 
 from catalog.seed.__main__ import sample_imei
@@ -27,7 +28,7 @@ def cursor_of(value: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
 
-def assert_refused(response, field: str | None = "cursor", status: int = 422, code: str = "validation_error") -> None:  # type: ignore[no-untyped-def]
+def assert_refused(response: httpx.Response, field: str | None = "cursor", status: int = 422, code: str = "validation_error") -> None:
     assert response.status_code < 500, f"{response.request.url}: {response.status_code} {response.text[:300]}"
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()

@@ -4,11 +4,13 @@ import importlib
 import os
 import socket
 import time
+from typing import Any
 
 import httpx
 import jwt
 import pytest
 
+from launcher.stack import Stack
 from servicekit.principal import PRINCIPAL_HEADER, Principal, sign_principal
 
 helpers = importlib.import_module("tests.e2e.helpers")
@@ -19,11 +21,11 @@ PRICE_PATH = f"/api/v1/market-prices/{MODEL}"
 OLD_COMMITTED_DEFAULT = "dev-internal-secret-change-me-not-for-production"
 
 
-def service_url(stack, name: str) -> str:  # type: ignore[no-untyped-def]
+def service_url(stack: Stack, name: str) -> str:
     return f"http://127.0.0.1:{stack.service_ports[name]}"
 
 
-def ops_header(secret: str, method: str = "PUT", path: str = PRICE_PATH, body: bytes = b"", service: str = "valuation", **kw) -> dict:  # type: ignore[no-untyped-def]
+def ops_header(secret: str, method: str = "PUT", path: str = PRICE_PATH, body: bytes = b"", service: str = "valuation", **kw: Any) -> dict[str, str]:
     token = sign_principal(Principal("ops", "ops-mallory"), secret, service=service, method=method, path_with_query=path, body=body, **kw)
     return {PRINCIPAL_HEADER: token, "content-type": "application/json"}
 

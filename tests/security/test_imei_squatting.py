@@ -8,7 +8,10 @@ coupon ends void. Eventual effects are polled for with a deadline, never slept o
 
 import importlib
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+import httpx
 
 from catalog.seed.__main__ import sample_imei
 
@@ -21,30 +24,30 @@ FLAWLESS = {"powers_on": True, "screen": "flawless", "body": "flawless", "functi
 REGISTERED = (422, "device_not_eligible", ["registered_to_another_account"])
 
 
-def quote(api, account: str, imei: str):  # type: ignore[no-untyped-def]
+def quote(api: httpx.Client, account: str, imei: str) -> httpx.Response:
     return api.post("/api/v1/quotes", json={"imei": imei, "condition": FLAWLESS}, headers=helpers.bearer(account))
 
 
-def quoted(api, account: str, imei: str) -> dict:  # type: ignore[no-untyped-def]
+def quoted(api: httpx.Client, account: str, imei: str) -> dict[str, Any]:
     """A quote, once the catalog's seed has reached valuation by events."""
     return conftest.poll(lambda: (r := quote(api, account, imei)).status_code == 201 and r.json())
 
 
-def refusal(response) -> tuple:  # type: ignore[no-untyped-def]
+def refusal(response: httpx.Response) -> tuple[int, str | None, list[str] | None]:
     body = response.json()
     return response.status_code, body.get("code"), body.get("reasons")
 
 
-def exchange(api, account: str, exchange_id: str) -> dict:  # type: ignore[no-untyped-def]
+def exchange(api: httpx.Client, account: str, exchange_id: str) -> dict[str, Any]:
     return api.get(f"/api/v1/exchanges/{exchange_id}", headers=helpers.bearer(account)).json()
 
 
-def coupon_of(api, account: str, exchange_id: str) -> dict | None:  # type: ignore[no-untyped-def]
+def coupon_of(api: httpx.Client, account: str, exchange_id: str) -> dict[str, Any] | None:
     items = api.get("/api/v1/me/coupons", headers=helpers.bearer(account)).json()["items"]
     return next((c for c in items if c["exchange_id"] == exchange_id), None)
 
 
-def sell_plan(api, account: str, imei: str) -> dict:  # type: ignore[no-untyped-def]
+def sell_plan(api: httpx.Client, account: str, imei: str) -> dict[str, Any]:
     invoice_date = datetime.now(ZoneInfo("Asia/Kolkata")).date() - timedelta(days=1)
     conftest.poll(lambda: api.get("/api/v1/plans/preview", params={"model_id": PLAN_MODEL, "purchase_date": invoice_date.isoformat()}).status_code == 200)
     sale = {

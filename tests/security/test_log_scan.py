@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from catalog.seed.__main__ import sample_imei
+from launcher.stack import Stack
 from smartupgrade_partner.signing import sign_request
 
 helpers = importlib.import_module("tests.e2e.helpers")
@@ -111,7 +112,7 @@ def squeezed(text: str) -> str:
     return re.sub(r"[\s\-_+/.:,;]", "", text).upper().translate(LOOK_ALIKES)
 
 
-def secrets_of_the_run(stack, sent: dict[str, list[str]]) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
+def secrets_of_the_run(stack: Stack, sent: dict[str, list[str]]) -> dict[str, set[str]]:
     partners = json.loads((Path(__file__).resolve().parents[2] / "deploy/local/partners.json").read_text())
     named = {value for name, value in stack.env().items() if re.search(r"SECRET|TOKEN|PASSWORD", name) and len(value) >= 8}
     secrets_file = stack.var_dir / "secrets.env"

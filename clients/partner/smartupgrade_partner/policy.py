@@ -98,7 +98,8 @@ def retryable(response: httpx.Response) -> bool:
 def decoded(response: httpx.Response) -> dict[str, Any]:
     """The JSON object of a 2xx answer; any other answer raises `PartnerApiError`."""
     if response.is_success:
-        return response.json()  # type: ignore[no-any-return]
+        answer: dict[str, Any] = response.json()
+        return answer
     try:
         body: Any = response.json()
     except ValueError:

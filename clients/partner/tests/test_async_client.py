@@ -6,19 +6,21 @@ import hmac
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 import pytest
 
-from smartupgrade_partner import AsyncPartnerClient, PartnerApiError, PartnerClient
+from smartupgrade_partner import AsyncPartnerClient, Checklist, Condition, OrderLine, PartnerApiError, PartnerClient
 from smartupgrade_partner.signing import string_to_sign
 
 KEY, SECRET = "pk_test", "test-secret"
-FLAWLESS = {"powers_on": True, "screen": "flawless", "body": "flawless"}
-CHECKLIST = {"screen_lock_removed": True, "accounts_removed": True, "memory_card_removed": True}
+FLAWLESS: Condition = {"powers_on": True, "screen": "flawless", "body": "flawless"}
+CHECKLIST: Checklist = {"screen_lock_removed": True, "accounts_removed": True, "memory_card_removed": True}
 PROBLEM = "application/problem+json"
+Handler = Callable[[httpx.Request], httpx.Response]
 
 
 class FakeTime:
@@ -36,7 +38,7 @@ class FakeTime:
         self.now += seconds
 
 
-def client(handler, fake: FakeTime, base_url: str = "https://gw.example", **options) -> AsyncPartnerClient:  # type: ignore[no-untyped-def]
+def client(handler: Handler | None, fake: FakeTime, base_url: str = "https://gw.example", **options: Any) -> AsyncPartnerClient:
     transport = httpx.MockTransport(handler) if handler else None
     return AsyncPartnerClient(base_url, KEY, SECRET, transport=transport, clock=fake.clock, sleep=fake.sleep, **options)
 
@@ -125,9 +127,9 @@ async def test_a_problem_answer_raises_with_its_code_and_is_not_retried() -> Non
         calls.append(request)
         return httpx.Response(409, json=problem, headers={"content-type": PROBLEM})
 
-    line = {"line_id": "1", "model_id": "mi-10t-6gb-128gb", "unit_price_paise": 3599900, "quantity": 1}
+    line: OrderLine = {"line_id": "1", "model_id": "mi-10t-6gb-128gb", "unit_price_paise": 3599900, "quantity": 1}
     with pytest.raises(PartnerApiError) as caught:
-        await client(handler, FakeTime()).redeem_coupon("ABCD-EFGH", "acc-1", "ord-1", [line], idempotency_key="k-1")  # type: ignore[list-item]
+        await client(handler, FakeTime()).redeem_coupon("ABCD-EFGH", "acc-1", "ord-1", [line], idempotency_key="k-1")
     error = caught.value
     assert (error.status, error.code, error.detail, error.body) == (409, "coupon_already_redeemed", "Spent.", problem)
     assert len(calls) == 1 and calls[0].headers["idempotency-key"] == "k-1"
@@ -150,7 +152,7 @@ async def test_a_keyed_post_still_running_at_the_service_is_asked_again() -> Non
         httpx.Response(409, json={"code": "idempotency_key_in_flight", "detail": "still running"}, headers={"content-type": PROBLEM}),
         httpx.Response(200, json={"outcome": "completed"}),
     ])  # fmt: skip
-    result = await client(lambda request: next(answers), FakeTime()).record_handover("exc_1", "990001010000018", CHECKLIST, FLAWLESS, [])  # type: ignore[arg-type]
+    result = await client(lambda request: next(answers), FakeTime()).record_handover("exc_1", "990001010000018", CHECKLIST, FLAWLESS, [])
     assert result == {"outcome": "completed"}
 
 
@@ -215,9 +217,9 @@ async def test_the_async_client_sends_what_the_sync_client_sends(server) -> None
     recorded.answers = [(201, {}, {"id": "qte_1"})]
     fake = FakeTime()
     async with client(None, fake, base_url) as partner:
-        await partner.quote("acc-9", "990001010000018", FLAWLESS, model_id="redmi-9-4gb-64gb")  # type: ignore[arg-type]
+        await partner.quote("acc-9", "990001010000018", FLAWLESS, model_id="redmi-9-4gb-64gb")
     with PartnerClient(base_url, KEY, SECRET, clock=fake.clock) as partner:
-        partner.quote("acc-9", "990001010000018", FLAWLESS, model_id="redmi-9-4gb-64gb")  # type: ignore[arg-type]
+        partner.quote("acc-9", "990001010000018", FLAWLESS, model_id="redmi-9-4gb-64gb")
     (method, path, body, headers), (sync_method, sync_path, sync_body, sync_headers) = recorded.requests
     assert (method, path, body) == (sync_method, sync_path, sync_body)
     assert verify(method, path, body, headers) == verify(sync_method, sync_path, sync_body, sync_headers)

@@ -3,15 +3,17 @@
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
-from smartupgrade_partner import PartnerApiError, PartnerClient
+from smartupgrade_partner import Checklist, Condition, OrderLine, PartnerApiError, PartnerClient
 from smartupgrade_partner.signing import string_to_sign
 
 KEY, SECRET = "pk_test", "test-secret"
-FLAWLESS = {"powers_on": True, "screen": "flawless", "body": "flawless"}
+FLAWLESS: Condition = {"powers_on": True, "screen": "flawless", "body": "flawless"}
 PROBLEM = "application/problem+json"
 
 
@@ -30,7 +32,7 @@ class FakeTime:
         self.now += seconds
 
 
-def client(handler, fake: FakeTime, **options) -> PartnerClient:  # type: ignore[no-untyped-def]
+def client(handler: Callable[[httpx.Request], httpx.Response], fake: FakeTime, **options: Any) -> PartnerClient:
     return PartnerClient(
         "https://gw.example", KEY, SECRET, transport=httpx.MockTransport(handler), clock=fake.clock, sleep=fake.sleep, **options
     )
@@ -149,9 +151,9 @@ def test_a_quote_sends_the_account_and_redeem_the_lines() -> None:
         return httpx.Response(201, json={"id": "x"})
 
     partner = client(handler, FakeTime())
-    partner.quote("acc-9", "990001010000018", FLAWLESS)  # type: ignore[arg-type]
-    line = {"line_id": "1", "model_id": "mi-10t-6gb-128gb", "unit_price_paise": 3599900, "quantity": 1}
-    partner.redeem_coupon("ABCD-EFGH", "acc-9", "ord-1", [line])  # type: ignore[list-item]
+    partner.quote("acc-9", "990001010000018", FLAWLESS)
+    line: OrderLine = {"line_id": "1", "model_id": "mi-10t-6gb-128gb", "unit_price_paise": 3599900, "quantity": 1}
+    partner.redeem_coupon("ABCD-EFGH", "acc-9", "ord-1", [line])
     assert bodies["/api/v1/quotes"] == {"account_id": "acc-9", "imei": "990001010000018", "condition": FLAWLESS}
     assert bodies["/api/v1/coupons/ABCD-EFGH/redemptions"] == {"account_id": "acc-9", "order_id": "ord-1", "lines": [line]}
 
@@ -174,6 +176,6 @@ def test_a_keyed_post_still_running_at_the_service_is_asked_again() -> None:
         httpx.Response(409, json={"code": "idempotency_key_in_flight", "detail": "still running"}, headers={"content-type": PROBLEM}),
         httpx.Response(200, json={"outcome": "completed"}),
     ])  # fmt: skip
-    checklist = {"screen_lock_removed": True, "accounts_removed": True, "memory_card_removed": True}
-    result = client(lambda request: next(answers), FakeTime()).record_handover("exc_1", "990001010000018", checklist, FLAWLESS, [])  # type: ignore[arg-type]
+    checklist: Checklist = {"screen_lock_removed": True, "accounts_removed": True, "memory_card_removed": True}
+    result = client(lambda request: next(answers), FakeTime()).record_handover("exc_1", "990001010000018", checklist, FLAWLESS, [])
     assert result == {"outcome": "completed"}

@@ -3,12 +3,14 @@
 import builtins
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.base import Event
+
+E = TypeVar("E", bound=Event)
 
 
 class Envelope(BaseModel):
@@ -49,6 +51,6 @@ class Envelope(BaseModel):
         """Type and aggregate id as headers too, so routers and tools need not parse the body."""
         return [("ce_type", self.type.encode()), ("ce_id", self.id.encode()), ("ce_subject", self.subject.encode())]
 
-    def open(self, event_class: builtins.type[Event]) -> Event:
-        """The contract event inside, validated against its schema."""
+    def open(self, event_class: builtins.type[E]) -> E:
+        """The contract event inside, validated against its schema (of the class asked for)."""
         return event_class.model_validate(self.data)

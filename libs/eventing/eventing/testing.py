@@ -4,10 +4,19 @@ import contextlib
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, TypeVar
 
 from eventing.broker import broker_command
+
+if TYPE_CHECKING:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from eventing.consumer import InboxConsumer
+    from eventing.relay import OutboxRelay
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -55,7 +64,7 @@ def running_broker(port: int | None = None) -> Iterator[str]:
         stop(process)
 
 
-async def eventually(check, timeout: float = 30.0, interval: float = 0.1, what: str = "the condition"):  # type: ignore[no-untyped-def]
+async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 30.0, interval: float = 0.1, what: str = "the condition") -> T:
     """Poll an async check until it returns something truthy (and return that), or fail at the deadline.
 
     The check must be the condition the test goes on to assert, not a first sign of progress: a
@@ -74,7 +83,7 @@ async def eventually(check, timeout: float = 30.0, interval: float = 0.1, what: 
 
 
 @contextlib.asynccontextmanager
-async def running(*workers):  # type: ignore[no-untyped-def]
+async def running(*workers: "OutboxRelay | InboxConsumer") -> AsyncIterator[None]:
     """Run workers' `run()` loops for the block, then cancel them."""
     import asyncio
 
@@ -145,7 +154,7 @@ async def read_to_end(bootstrap: str, topic: str, timeout: float = 30.0) -> list
         await reader.stop()
 
 
-async def _end_offsets(reader, partitions: list, timeout: float = 30.0) -> dict:  # type: ignore[no-untyped-def]
+async def _end_offsets(reader: "AIOKafkaConsumer", partitions: list["TopicPartition"], timeout: float = 30.0) -> dict["TopicPartition", int]:
     """The offset each partition's next record will get: its high watermark, as a fetch reports it.
 
     Tansu answers a "latest offset" request with the base offset of the partition's last record batch

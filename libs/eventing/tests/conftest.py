@@ -8,7 +8,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, s
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.catalog import ModelUpserted
-from eventing.consumer import InboxConsumer, Subscription
+from eventing.consumer import InboxConsumer, subscription
 from eventing.kafka import KafkaSettings
 from eventing.outbox import Outbox
 from eventing.relay import OutboxRelay
@@ -53,10 +53,10 @@ class Plumbing:
         return OutboxRelay(self.outbox, "catalog.events", self.kafka, self.db.reading, self.db.transaction, self.db.is_postgres, poll_seconds=0.2, epoch_check_seconds=0.5)
 
     def consumer(self, name: str = "test-consumer") -> InboxConsumer:
-        async def apply(session: AsyncSession, event: ModelUpserted) -> None:  # type: ignore[override]
+        async def apply(session: AsyncSession, event: ModelUpserted) -> None:
             await session.execute(insert(effects).values(model_id=event.id, srp_paise=event.srp_paise))
 
-        return InboxConsumer(name, {ModelUpserted.TYPE: Subscription(ModelUpserted, apply)}, inbox_table, self.db.transaction, self.kafka, backoff_seconds=0.05)
+        return InboxConsumer(name, {ModelUpserted.TYPE: subscription(ModelUpserted, apply)}, inbox_table, self.db.transaction, self.kafka, backoff_seconds=0.05)
 
 
 @pytest.fixture(params=backends())

@@ -1,6 +1,7 @@
 """Outbox → relay → real broker → inbox-checked consumer: nothing lost, nothing applied twice."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -157,14 +158,14 @@ async def test_two_relays_on_one_database_publish_each_event_once_and_in_order(p
     assert prices == list(range(1, 41))
 
 
-def _effects(plumbing, count: int, srp_paise: int | None = None):  # type: ignore[no-untyped-def]
+def _effects(plumbing, count: int, srp_paise: int | None = None) -> Callable[[], Awaitable[bool]]:
     async def check() -> bool:
         return await plumbing.effect_count(srp_paise) == count
 
     return check
 
 
-def _all_published(plumbing):  # type: ignore[no-untyped-def]
+def _all_published(plumbing) -> Callable[[], Awaitable[bool]]:
     async def check() -> bool:
         return await plumbing.unpublished() == 0
 

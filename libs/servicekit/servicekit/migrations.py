@@ -2,6 +2,7 @@
 
 import asyncio
 from pathlib import Path
+from types import ModuleType
 
 from alembic import command
 from alembic.config import Config
@@ -25,8 +26,8 @@ def upgrade(migrations_dir: Path, url: str) -> None:
     command.upgrade(config, "head")
 
 
-def run_env(context, target_metadata: MetaData) -> None:  # type: ignore[no-untyped-def]
-    """The body of a service's migrations/env.py."""
+def run_env(context: ModuleType, target_metadata: MetaData) -> None:
+    """The body of a service's migrations/env.py; `context` is the `alembic.context` module it imports."""
     url = context.config.get_main_option("sqlalchemy.url")
 
     def migrate(connection: Connection) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from fastapi import FastAPI
 
 POSTGRES_ENV = "TEST_POSTGRES_URL"
 
@@ -86,9 +87,17 @@ def bind_principal(app: Any) -> Callable[[httpx.Request], Awaitable[None]]:
     return hook
 
 
-def service_client(app: Any, base_url: str = "http://service", **kwargs: Any) -> httpx.AsyncClient:
+class ServiceClient(httpx.AsyncClient):
+    """An in-process client for a service app whose requests arrive as the gateway forwards them; `app` is that app."""
+
+    def __init__(self, app: FastAPI, base_url: str = "http://service", **kwargs: Any) -> None:
+        super().__init__(transport=httpx.ASGITransport(app=app), base_url=base_url, event_hooks={"request": [bind_principal(app)]}, **kwargs)
+        self.app = app
+
+
+def service_client(app: FastAPI, base_url: str = "http://service", **kwargs: Any) -> ServiceClient:
     """An in-process client for a service app whose requests arrive as the gateway forwards them."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url, event_hooks={"request": [bind_principal(app)]}, **kwargs)
+    return ServiceClient(app, base_url, **kwargs)
 
 
 @asynccontextmanager

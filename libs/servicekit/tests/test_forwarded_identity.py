@@ -1,11 +1,14 @@
 """A forwarded identity is worth one request: its service, method, path and body, once, within seconds."""
 
 import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import jwt
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from servicekit.app import create_service_app
 from servicekit.principal import PRINCIPAL_HEADER, PrincipalDep, sign_principal
@@ -25,28 +28,35 @@ def build_router() -> APIRouter:
     return router
 
 
+class Service(httpx.AsyncClient):
+    """A raw client of the service (no identity added), knowing its app and the secret identities are signed with."""
+
+    def __init__(self, app: FastAPI, secret: str) -> None:
+        super().__init__(transport=httpx.ASGITransport(app=app), base_url="http://valuation")
+        self.app, self.secret = app, secret
+
+
 @pytest.fixture
-async def service(tmp_path):  # type: ignore[no-untyped-def]
+async def service(tmp_path: Path) -> AsyncIterator[Service]:
     settings = ServiceSettings(max_body_bytes=1024)
     app = create_service_app("valuation", settings, [build_router()], database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://valuation") as raw:
-            raw.secret = settings.internal_secret  # type: ignore[attr-defined]
+        async with Service(app, settings.internal_secret) as raw:
             yield raw
 
 
-def signed(secret: str, *, service: str = "valuation", method: str = "PUT", path: str = "/api/v1/prices/m1", body: bytes = b"{}", **kw) -> dict:  # type: ignore[no-untyped-def]
+def signed(secret: str, *, service: str = "valuation", method: str = "PUT", path: str = "/api/v1/prices/m1", body: bytes = b"{}", **kw: Any) -> dict[str, str]:
     from servicekit.principal import Principal
 
     return {PRINCIPAL_HEADER: sign_principal(Principal("ops", "ops-1"), secret, service=service, method=method, path_with_query=path, body=body, **kw)}
 
 
-async def test_the_identity_is_accepted_for_the_request_it_was_signed_for(service) -> None:
+async def test_the_identity_is_accepted_for_the_request_it_was_signed_for(service: Service) -> None:
     response = await service.put("/api/v1/prices/m1", content=b"{}", headers=signed(service.secret))
     assert response.json() == {"kind": "ops", "subject": "ops-1"}
 
 
-async def test_a_captured_identity_is_refused_a_second_time(service) -> None:
+async def test_a_captured_identity_is_refused_a_second_time(service: Service) -> None:
     header = signed(service.secret)
     assert (await service.put("/api/v1/prices/m1", content=b"{}", headers=header)).status_code == 200
     replayed = await service.put("/api/v1/prices/m1", content=b"{}", headers=header)
@@ -64,12 +74,12 @@ async def test_a_captured_identity_is_refused_a_second_time(service) -> None:
         ("PUT", "/api/v1/prices/m1", b"{}", {"service": "coupon"}),
     ],
 )
-async def test_an_identity_is_refused_on_another_method_path_body_or_service(service, method, path, body, bound_to) -> None:
+async def test_an_identity_is_refused_on_another_method_path_body_or_service(service: Service, method: str, path: str, body: bytes, bound_to: dict[str, Any]) -> None:
     response = await service.request(method, path, content=body, headers=signed(service.secret, **bound_to))
     assert response.status_code == 401
 
 
-async def test_expired_long_lived_unexpiring_and_foreign_identities_are_401_not_500(service) -> None:
+async def test_expired_long_lived_unexpiring_and_foreign_identities_are_401_not_500(service: Service) -> None:
     claims = {"kind": "ops", "subject": "ops-1", "iss": "smartupgrade-gateway", "aud": "smartupgrade-service:valuation"}
     now = int(time.time())
     cases = {
@@ -85,18 +95,18 @@ async def test_expired_long_lived_unexpiring_and_foreign_identities_are_401_not_
         assert response.headers["content-type"] == "application/problem+json", name
 
 
-async def test_the_test_client_signs_each_request_as_the_gateway_would(service) -> None:
-    async with service_client(service._transport.app, "http://valuation") as client:
+async def test_the_test_client_signs_each_request_as_the_gateway_would(service: Service) -> None:
+    async with service_client(service.app, "http://valuation") as client:
         for _ in range(3):  # a fresh, single-use identity each time
             response = await client.get("/api/v1/prices/m1", headers=principal_headers("customer", "acc-9"))
             assert response.json() == {"kind": "customer", "subject": "acc-9"}
 
 
-async def test_a_body_past_the_limit_is_413_whether_declared_or_streamed(service) -> None:
+async def test_a_body_past_the_limit_is_413_whether_declared_or_streamed(service: Service) -> None:
     declared = await service.put("/api/v1/prices/m1", content=b"x" * 2048, headers=signed(service.secret))
     assert (declared.status_code, declared.json()["code"]) == (413, "payload_too_large")
 
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(4):
             yield b"x" * 512
 
@@ -104,7 +114,7 @@ async def test_a_body_past_the_limit_is_413_whether_declared_or_streamed(service
     assert streamed.status_code == 413
 
 
-async def test_liveness_and_readiness_are_separate(service) -> None:
+async def test_liveness_and_readiness_are_separate(service: Service) -> None:
     assert (await service.get("/health/live")).json()["status"] == "ok"
     ready = (await service.get("/health/ready")).json()
     assert ready["status"] == "ok" and ready["database"] == "ok" and ready["read_models"] == {}

@@ -2,12 +2,17 @@
 
 import asyncio
 import hashlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import httpx
 import pytest
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.app import create_service_app
 from servicekit.clock import FixedClock
@@ -30,8 +35,8 @@ def build_router(gate: asyncio.Event, refusals: list[Problem], entered: asyncio.
     router = APIRouter()
 
     @router.post("/things", status_code=201)
-    async def make_thing(request: Request, idempotency: IdempotencyDep):  # type: ignore[no-untyped-def]
-        async def effect(session):  # type: ignore[no-untyped-def]
+    async def make_thing(request: Request, idempotency: IdempotencyDep) -> Response:
+        async def effect(session: AsyncSession) -> tuple[int, BaseModel]:
             entered.set()  # this request has claimed its key and runs its effect
             await gate.wait()
             if refusals:
@@ -44,10 +49,23 @@ def build_router(gate: asyncio.Event, refusals: list[Problem], entered: asyncio.
     return router
 
 
+@dataclass
+class Things:
+    """A client of the /things app, and the levers its effect is held, refused and timed by."""
+
+    http: httpx.AsyncClient
+    app: FastAPI
+    clock: FixedClock
+    gate: asyncio.Event  # the effect waits for it
+    refusals: list[Problem]  # raised by the next effects, one each
+    entered: asyncio.Event  # set once an effect has started
+
+
 @pytest.fixture(params=backends())
-async def things(request, tmp_path):  # type: ignore[no-untyped-def]
+async def things(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Things]:
     async with scratch_database(request.param, tmp_path) as url:
-        gate, refusals, entered = asyncio.Event(), [], asyncio.Event()
+        gate, entered = asyncio.Event(), asyncio.Event()
+        refusals: list[Problem] = []
         gate.set()
         clock = FixedClock(NOW)
         app = create_service_app("test", ServiceSettings(), [build_router(gate, refusals, entered)], database_url=url, clock=clock, idempotency_table=keys)
@@ -55,65 +73,63 @@ async def things(request, tmp_path):  # type: ignore[no-untyped-def]
             async with app.state.db.writer.begin() as connection:
                 await connection.run_sync(metadata.create_all)
             async with service_client(app, "http://t", headers=principal_headers("customer", "acc-1")) as client:
-                client.gate, client.refusals, client.clock, client.app = gate, refusals, clock, app  # type: ignore[attr-defined]
-                client.entered = entered  # type: ignore[attr-defined]
-                yield client
+                yield Things(client, app, clock, gate, refusals, entered)
 
 
-async def test_a_replay_returns_the_first_answer_byte_for_byte_and_applies_nothing_more(things) -> None:
-    first = await things.post("/things", json={"a": 1}, headers={"Idempotency-Key": "k1"})
-    again = await things.post("/things", json={"a": 1}, headers={"Idempotency-Key": "k1"})
+async def test_a_replay_returns_the_first_answer_byte_for_byte_and_applies_nothing_more(things: Things) -> None:
+    first = await things.http.post("/things", json={"a": 1}, headers={"Idempotency-Key": "k1"})
+    again = await things.http.post("/things", json={"a": 1}, headers={"Idempotency-Key": "k1"})
     assert first.status_code == again.status_code == 201
     assert again.content == first.content and again.headers["idempotent-replayed"] == "true"
-    assert (await things.post("/things", json={"a": 1})).json() == {"effects": 2}
+    assert (await things.http.post("/things", json={"a": 1})).json() == {"effects": 2}
 
 
-async def test_the_same_key_with_another_body_is_refused(things) -> None:
-    await things.post("/things", json={"a": 1}, headers={"Idempotency-Key": "k2"})
-    reused = await things.post("/things", json={"a": 2}, headers={"Idempotency-Key": "k2"})
+async def test_the_same_key_with_another_body_is_refused(things: Things) -> None:
+    await things.http.post("/things", json={"a": 1}, headers={"Idempotency-Key": "k2"})
+    reused = await things.http.post("/things", json={"a": 2}, headers={"Idempotency-Key": "k2"})
     assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
 
 
-async def test_a_key_is_scoped_to_its_principal(things) -> None:
-    mine = await things.post("/things", json={}, headers={"Idempotency-Key": "k3"})
-    theirs = await things.post("/things", json={}, headers={"Idempotency-Key": "k3"} | principal_headers("customer", "acc-2"))
+async def test_a_key_is_scoped_to_its_principal(things: Things) -> None:
+    mine = await things.http.post("/things", json={}, headers={"Idempotency-Key": "k3"})
+    theirs = await things.http.post("/things", json={}, headers={"Idempotency-Key": "k3"} | principal_headers("customer", "acc-2"))
     assert mine.json() == {"effects": 1} and theirs.json() == {"effects": 2}
 
 
-async def test_a_second_request_while_the_first_runs_gets_409_in_flight(things) -> None:
+async def test_a_second_request_while_the_first_runs_gets_409_in_flight(things: Things) -> None:
     things.gate.clear()
-    first = asyncio.create_task(things.post("/things", json={}, headers={"Idempotency-Key": "k4"}))
+    first = asyncio.create_task(things.http.post("/things", json={}, headers={"Idempotency-Key": "k4"}))
     await asyncio.wait_for(things.entered.wait(), timeout=10)  # the first holds the key, stopped inside its effect
-    second_response = await asyncio.wait_for(things.post("/things", json={}, headers={"Idempotency-Key": "k4"}), timeout=10)
+    second_response = await asyncio.wait_for(things.http.post("/things", json={}, headers={"Idempotency-Key": "k4"}), timeout=10)
     assert not first.done()  # the second was answered while the first was still running
     things.gate.set()
     first_response = await first
     assert first_response.status_code == 201
     assert second_response.status_code == 409 and second_response.json()["code"] == "idempotency_key_in_flight"
-    assert (await things.post("/things", json={})).json() == {"effects": 2}
+    assert (await things.http.post("/things", json={})).json() == {"effects": 2}
 
 
-async def test_a_claim_left_by_a_crashed_request_is_taken_over_after_the_lease(things) -> None:
+async def test_a_claim_left_by_a_crashed_request_is_taken_over_after_the_lease(things: Things) -> None:
     same_request = hashlib.sha256(b"POST /things\n{}").hexdigest()
     async with things.app.state.db.transaction() as session:
         await session.execute(insert(keys).values(scope="customer:acc-1 POST /things", key="k5", request_hash=same_request, created_at=NOW - timedelta(seconds=30)))
-    in_lease = await things.post("/things", json={}, headers={"Idempotency-Key": "k5"})
+    in_lease = await things.http.post("/things", json={}, headers={"Idempotency-Key": "k5"})
     assert in_lease.status_code == 409 and in_lease.json()["code"] == "idempotency_key_in_flight"
     things.clock.advance(timedelta(seconds=31))
-    taken_over = await things.post("/things", json={}, headers={"Idempotency-Key": "k5"})
+    taken_over = await things.http.post("/things", json={}, headers={"Idempotency-Key": "k5"})
     assert taken_over.status_code == 201 and taken_over.json() == {"effects": 1}
 
 
-async def test_a_retryable_refusal_is_not_stored_so_a_retry_runs_afresh(things) -> None:
+async def test_a_retryable_refusal_is_not_stored_so_a_retry_runs_afresh(things: Things) -> None:
     things.refusals.append(Problem(409, "busy", "try again", retryable=True))
-    refused = await things.post("/things", json={}, headers={"Idempotency-Key": "k6"})
+    refused = await things.http.post("/things", json={}, headers={"Idempotency-Key": "k6"})
     assert refused.status_code == 409
-    retried = await things.post("/things", json={}, headers={"Idempotency-Key": "k6"})
+    retried = await things.http.post("/things", json={}, headers={"Idempotency-Key": "k6"})
     assert retried.status_code == 201 and "idempotent-replayed" not in retried.headers
 
 
-async def test_a_final_refusal_is_stored_and_replayed(things) -> None:
+async def test_a_final_refusal_is_stored_and_replayed(things: Things) -> None:
     things.refusals.append(Problem(409, "exchange_already_open", "one at a time"))
-    refused = await things.post("/things", json={}, headers={"Idempotency-Key": "k7"})
-    again = await things.post("/things", json={}, headers={"Idempotency-Key": "k7"})
+    refused = await things.http.post("/things", json={}, headers={"Idempotency-Key": "k7"})
+    again = await things.http.post("/things", json={}, headers={"Idempotency-Key": "k7"})
     assert refused.status_code == again.status_code == 409 and again.headers["idempotent-replayed"] == "true"

@@ -21,7 +21,7 @@ def squeezed(text: str) -> str:
     """Log text as the scan reads it: escapes decoded, separators gone, upper case, look-alikes read as digits."""
     for _ in range(3):
         text = unquote(text)
-    return re.sub(r"[\s\-+/]", "", text).upper().translate(str.maketrans({"I": "1", "L": "1", "O": "0"}))
+    return re.sub(r"[\s\-+/]", "", text).upper().translate(str.maketrans("ILO", "110"))
 
 
 def access_line(path: str) -> str:

@@ -1,6 +1,7 @@
 """Every service refuses, by name, what must not run in production; no secret has a default anywhere."""
 
 import secrets
+from typing import Any
 
 import pytest
 from pydantic import Field, ValidationError
@@ -15,11 +16,11 @@ class SomeService(ServiceSettings):
     database_url: str = Field("sqlite+aiosqlite:///var/some.db", validation_alias="SOME_DATABASE_URL")
 
 
-def production(**changes) -> dict:  # type: ignore[no-untyped-def]
+def production(**changes: Any) -> dict[str, Any]:
     return {"env": "production", "internal_secret": secrets.token_urlsafe(32), "metrics_token": secrets.token_urlsafe(32), "database_url": POSTGRES} | changes
 
 
-def refusal(**values) -> str:  # type: ignore[no-untyped-def]
+def refusal(**values: Any) -> str:
     with pytest.raises(ValidationError) as refused:
         SomeService(**values)
     return str(refused.value)

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from contracts.base import Event
@@ -57,7 +58,7 @@ def exchange_accepted(exchange_id: str, account_id: str = "acc_owner", amount_pa
 
 def exchange_cancelled(exchange_id: str, reason: str = "customer_cancelled") -> ExchangeCancelled:
     return ExchangeCancelled(
-        exchange_id=exchange_id, account_id="acc_owner", imei="490154203237518", amount_paise=1_200_000, reason=reason, cancelled_at=ACCEPTED_AT  # type: ignore[arg-type]
+        exchange_id=exchange_id, account_id="acc_owner", imei="490154203237518", amount_paise=1_200_000, reason=reason, cancelled_at=ACCEPTED_AT
     )
 
 
@@ -72,7 +73,7 @@ def phone_line(line_id: str = "l1", model_id: str = "redmi-note-9-pro", price: i
 class Harness:
     """The app, an HTTP client to it, its clock, and ways to feed it events."""
 
-    def __init__(self, app, client: httpx.AsyncClient, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app: FastAPI, client: httpx.AsyncClient, clock: FixedClock) -> None:
         self.app, self.client, self.clock = app, client, clock
         self._exchanges = 0
 

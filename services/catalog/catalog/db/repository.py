@@ -2,8 +2,9 @@
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Row, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.db.tables import models, srp_points, tacs
@@ -68,7 +69,7 @@ async def save(session: AsyncSession, model: PhoneModel, now: datetime) -> None:
         await session.execute(insert(tacs), [{"tac": tac, "model_id": model.id} for tac in model.tacs])
 
 
-def _from_row(row, prices: list[SrpPoint], codes: list[str]) -> PhoneModel:  # type: ignore[no-untyped-def]
+def _from_row(row: Row[Any], prices: list[SrpPoint], codes: list[str]) -> PhoneModel:
     return PhoneModel(
         id=row.id,
         brand=row.brand,

@@ -1,5 +1,6 @@
 """Strict money: an SRP or fee a client sends is a JSON integer of paise; a string, decimal or boolean is refused."""
 
+import httpx
 import pytest
 
 from servicekit.money import PAISE_REQUIRED
@@ -19,7 +20,7 @@ def model_body(srp: object = 1199900, fee: object = 49900) -> dict:
     }  # fmt: skip
 
 
-def assert_refused(response, field: str) -> None:  # type: ignore[no-untyped-def]
+def assert_refused(response: httpx.Response, field: str) -> None:
     assert response.status_code == 422, response.text
     problem = response.json()
     assert problem["code"] == "validation_error"

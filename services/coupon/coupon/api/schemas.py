@@ -96,7 +96,7 @@ class LedgerEntryOut(BaseModel):
 
     @classmethod
     def of(cls, e: LedgerEntry) -> "LedgerEntryOut":
-        return cls(type=e.type, actor=e.actor, at=e.at, detail=e.detail)  # type: ignore[arg-type]
+        return cls(type=e.type, actor=e.actor, at=e.at, detail=e.detail)
 
 
 class LedgerPage(BaseModel):

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, insert, select, update
+from sqlalchemy import CursorResult, Result, Row, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +16,7 @@ def _changed_one_row(result: Result[Any]) -> bool:
     return cast(CursorResult[Any], result).rowcount == 1
 
 
-def _coupon(row) -> Coupon:  # type: ignore[no-untyped-def]
+def _coupon(row: Row[Any]) -> Coupon:
     return Coupon(
         id=row.id,
         code=row.code,
@@ -31,7 +31,7 @@ def _coupon(row) -> Coupon:  # type: ignore[no-untyped-def]
     )
 
 
-def _redemption(row) -> Redemption:  # type: ignore[no-untyped-def]
+def _redemption(row: Row[Any]) -> Redemption:
     return Redemption(**{field: getattr(row, field) for field in Redemption.__dataclass_fields__})
 
 

@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -44,7 +45,7 @@ async def _publish(bootstrap: str, envelopes: list[tuple[Event, Envelope]]) -> N
 @pytest.fixture
 async def two_instances(broker: str, database_url: str) -> AsyncIterator[list]:
     """Two full coupon processes (API, relay, consumer, sweep) sharing one database and one consumer group."""
-    env = {"COUPON_DATABASE_URL": database_url, "KAFKA_BOOTSTRAP": broker, "KAFKA_SESSION_TIMEOUT_MS": 6000, "RELAY_POLL_SECONDS": 0.2}
+    env: dict[str, Any] = {"COUPON_DATABASE_URL": database_url, "KAFKA_BOOTSTRAP": broker, "KAFKA_SESSION_TIMEOUT_MS": 6000, "RELAY_POLL_SECONDS": 0.2}
     await ensure_topics(KafkaSettings(broker), {CATALOG_TOPIC: 3, VALUATION_TOPIC: 3, COUPON_TOPIC: 3})
     async with AsyncExitStack() as stack:
         apps = [create_app(Settings(**env)) for _ in range(2)]

@@ -3,6 +3,7 @@
 import pytest
 
 from coupon.testing import CHECKOUT, LOGISTICS, OWNER, RETAILER, STRANGER, Harness, headers, phone_line
+from servicekit.principal import Principal
 
 
 async def test_the_owner_spends_the_coupon_on_one_unit_of_the_dearest_mi_or_redmi_phone(harness: Harness) -> None:
@@ -82,7 +83,7 @@ async def test_a_partner_must_name_the_account_and_the_right_one(harness: Harnes
 
 
 @pytest.mark.parametrize("principal", [STRANGER, LOGISTICS], ids=["another customer", "logistics"])
-async def test_nobody_else_can_spend_a_coupon_or_learn_that_it_exists(harness: Harness, principal) -> None:  # type: ignore[no-untyped-def]
+async def test_nobody_else_can_spend_a_coupon_or_learn_that_it_exists(harness: Harness, principal: Principal) -> None:
     coupon = await harness.issue()
     response = await harness.redeem(coupon["code"], "ord_1", principal=principal)
     assert response.status_code == 404 and response.json()["code"] == "not_found"

@@ -11,7 +11,7 @@ NOT_INTEGERS = pytest.mark.parametrize("value", ["4999900", 1234567.0, True], id
 @NOT_INTEGERS
 async def test_a_unit_price_that_is_not_a_json_integer_is_refused_and_the_coupon_stays_active(harness: Harness, value: object) -> None:
     coupon = await harness.issue()
-    response = await harness.redeem(coupon["code"], "ord_1", [phone_line(price=value)])  # type: ignore[arg-type]
+    response = await harness.redeem(coupon["code"], "ord_1", [phone_line() | {"unit_price_paise": value}])
     assert response.status_code == 422, response.text
     problem = response.json()
     assert problem["code"] == "validation_error"
@@ -22,7 +22,7 @@ async def test_a_unit_price_that_is_not_a_json_integer_is_refused_and_the_coupon
 @NOT_INTEGERS
 async def test_a_quantity_that_is_not_a_json_integer_is_refused(harness: Harness, value: object) -> None:
     coupon = await harness.issue()
-    response = await harness.redeem(coupon["code"], "ord_1", [phone_line(quantity=value)])  # type: ignore[arg-type]
+    response = await harness.redeem(coupon["code"], "ord_1", [phone_line() | {"quantity": value}])
     assert response.status_code == 422, response.text
     assert [e["field"] for e in response.json()["errors"]] == ["lines.0.quantity"]
 

@@ -3,10 +3,11 @@
 import pytest
 
 from coupon.testing import CHECKOUT, LOGISTICS, OPS, OWNER, RETAILER, STRANGER, Harness, headers
+from servicekit.principal import Principal
 
 
 @pytest.mark.parametrize("principal", [OWNER, OPS, CHECKOUT], ids=["owner", "ops", "checkout"])
-async def test_the_owner_ops_and_the_checkout_see_a_coupon(harness: Harness, principal) -> None:  # type: ignore[no-untyped-def]
+async def test_the_owner_ops_and_the_checkout_see_a_coupon(harness: Harness, principal: Principal) -> None:
     coupon = await harness.issue()
     response = await harness.client.get(f"/api/v1/coupons/{coupon['code']}", headers=headers(principal))
     assert response.status_code == 200 and response.json()["amount_paise"] == 1_200_000
@@ -14,7 +15,7 @@ async def test_the_owner_ops_and_the_checkout_see_a_coupon(harness: Harness, pri
 
 
 @pytest.mark.parametrize("principal", [STRANGER, LOGISTICS, RETAILER], ids=["another customer", "logistics", "retailer naming no account"])
-async def test_anyone_else_is_told_the_coupon_does_not_exist(harness: Harness, principal) -> None:  # type: ignore[no-untyped-def]
+async def test_anyone_else_is_told_the_coupon_does_not_exist(harness: Harness, principal: Principal) -> None:
     coupon = await harness.issue()
     response = await harness.client.get(f"/api/v1/coupons/{coupon['code']}", headers=headers(principal))
     assert response.status_code == 404 and response.json()["code"] == "not_found"

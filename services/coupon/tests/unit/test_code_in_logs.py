@@ -25,7 +25,7 @@ def accepted_forms(draw: st.DrawFn) -> tuple[str, str]:
 
 def leaks(code: str, line: str) -> bool:
     """Whether the line still spells the code, however it is written."""
-    text = re.sub(r"[\s\-+/]", "", unquote(unquote(line))).upper().translate(str.maketrans({"I": "1", "L": "1", "O": "0"}))
+    text = re.sub(r"[\s\-+/]", "", unquote(unquote(line))).upper().translate(str.maketrans("ILO", "110"))
     return code.replace("-", "") in text
 
 

@@ -5,13 +5,13 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from enrolment.testing import MODEL_ID, OPS, OWNER, as_, new_imei
+from enrolment.testing import MODEL_ID, OPS, OWNER, Service, as_, new_imei
 from servicekit.fuzz import HOSTILE, assert_handled, cursor_of, cursors, dates, ids, limits, path_segment
 
 _plans: dict[int, str] = {}
 
 
-async def a_plan(service) -> str:  # type: ignore[no-untyped-def]
+async def a_plan(service: Service) -> str:
     """One real plan per app, so reads also reach a plan that exists."""
     if id(service.app) not in _plans:
         response = await service.sell(invoice_date="2021-03-05")

@@ -1,6 +1,7 @@
 """The rules of selling and cancelling a plan, without a database."""
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -30,8 +31,8 @@ MODEL = CatalogModel(
 )
 
 
-def sale(**changes) -> Sale:
-    fields = dict(
+def sale(**changes: Any) -> Sale:
+    fields: dict[str, Any] = dict(
         model_id=MODEL.id, imei=imei("86000001"), imei2=imei("86000002"), invoice_number="INV-1",
         invoice_date=date(2021, 3, 8), account_id="acc_1", customer_phone="+919876543210",
     )

@@ -13,7 +13,7 @@ from valuation.testing import MIGRATIONS, NOON_IN_INDIA, OPS, PHONE, PHONE_PRICE
 
 
 @pytest.fixture(params=backends())
-def backend(request) -> str:  # type: ignore[no-untyped-def]
+def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 

@@ -2,23 +2,25 @@
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from fastapi import FastAPI
 
 from contracts.base import Event
 from contracts.coupon import CouponExpired, CouponIssued
 from eventing.envelope import Envelope
 from eventing.testing import eventually, running_broker
 from servicekit.clock import FixedClock
-from servicekit.testing import service_client
+from servicekit.testing import ServiceClient, service_client
 from valuation.config import Settings
 from valuation.main import create_app
 from valuation.testing import FLAWLESS, NOON_IN_INDIA, OPS, PHONE, customer, imei, model_upserted, plan_purchased
 
 
 @pytest.fixture
-async def wired(database_url: str) -> AsyncIterator[tuple]:
+async def wired(database_url: str) -> AsyncIterator[tuple[FastAPI, ServiceClient, AIOKafkaProducer, AIOKafkaConsumer]]:
     with running_broker() as bootstrap:
         settings = Settings(
             database_url=database_url, kafka_bootstrap=bootstrap, kafka_session_timeout_ms=6000, event_partitions=1, relay_poll_seconds=0.1
@@ -48,7 +50,7 @@ async def test_events_feed_the_read_models_and_the_exchange_lifecycle_is_publish
     await publish(producer, plan_purchased("pln_1", "acc-1", imei(2)))
     assert (await http.put(f"/api/v1/market-prices/{PHONE}", json={"price_paise": 500_000}, headers=OPS)).status_code == 201
 
-    async def floored_quote():  # type: ignore[no-untyped-def]
+    async def floored_quote() -> dict[str, Any] | None:
         response = await http.post("/api/v1/quotes", json={"imei": imei(2), "condition": FLAWLESS}, headers=customer("acc-1"))
         return response.json() if response.status_code == 201 and response.json()["program"] == "smart_upgrade" else None
 
@@ -56,7 +58,7 @@ async def test_events_feed_the_read_models_and_the_exchange_lifecycle_is_publish
     exchange = (await http.post(f"/api/v1/quotes/{quote['id']}/accept", headers=customer("acc-1"))).json()
     received: list[Envelope] = []
 
-    async def published(event_type: str):  # type: ignore[no-untyped-def]
+    async def published(event_type: str) -> Envelope | None:
         for batch in (await listener.getmany(timeout_ms=200)).values():
             received.extend(Envelope.from_bytes(record.value) for record in batch)
         return next((e for e in received if e.type == event_type), None)
@@ -69,7 +71,7 @@ async def test_events_feed_the_read_models_and_the_exchange_lifecycle_is_publish
     await publish(producer, CouponIssued(coupon_id="cpn_1", code="ABCD-EFGH-JKLM-NPQR", exchange_id=exchange["id"], account_id="acc-1",
                                          amount_paise=839_930, issued_at=now, expires_at=now + timedelta(days=14)))
 
-    async def status(wanted: str):  # type: ignore[no-untyped-def]
+    async def status(wanted: str) -> dict[str, Any] | None:
         body = (await http.get(f"/api/v1/exchanges/{exchange['id']}", headers=customer("acc-1"))).json()
         return body if body["status"] == wanted else None
 

@@ -2,9 +2,12 @@
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
 
 from contracts.coupon import CouponExpired, CouponIssued, CouponRedeemed, CouponVoided
-from valuation.testing import COURIER, OPS, OTHER_RETAILER, RETAILER, customer, imei, plan_purchased
+from valuation.testing import COURIER, OPS, OTHER_RETAILER, RETAILER, Service, customer, imei, plan_purchased
 
 
 async def test_accepting_a_quote_opens_an_exchange_and_publishes_exchange_accepted(service):
@@ -78,11 +81,11 @@ async def test_two_concurrent_accepts_by_one_account_make_exactly_one_exchange(s
         assert len(listed) == 1
 
 
-async def cancel(service, exchange: dict):  # type: ignore[no-untyped-def]
+async def cancel(service: Service, exchange: dict[str, Any]) -> httpx.Response:
     return await service.http.post(f"/api/v1/exchanges/{exchange['id']}/cancel", headers=customer(exchange["account_id"]))
 
 
-def coupon_voided(exchange: dict, now, reason: str = "customer_cancelled") -> CouponVoided:  # type: ignore[no-untyped-def]
+def coupon_voided(exchange: dict[str, Any], now: datetime, reason: str = "customer_cancelled") -> CouponVoided:
     return CouponVoided(coupon_id="cpn_1", exchange_id=exchange["id"], account_id=exchange["account_id"], reason=reason, voided_at=now)
 
 

@@ -7,56 +7,58 @@
 """
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+import httpx
 from sqlalchemy import select
 
 from contracts.coupon import CouponIssued, CouponRedeemed, CouponReleased, CouponVoided
 from valuation.db.tables import outbox
-from valuation.testing import COURIER, FLAWLESS, OTHER_RETAILER, RETAILER, customer, imei, plan_purchased
+from valuation.testing import COURIER, FLAWLESS, OTHER_RETAILER, RETAILER, Service, customer, imei, plan_purchased
 
 REGISTERED = (422, "device_not_eligible", ["registered_to_another_account"])
 GOOD_CHECKLIST = {"screen_lock_removed": True, "accounts_removed": True, "memory_card_removed": True}
 
 
-def refusal(response) -> tuple:  # type: ignore[no-untyped-def]
+def refusal(response: httpx.Response) -> tuple[int, str | None, list[str] | None]:
     body = response.json()
     return response.status_code, body.get("code"), body.get("reasons")
 
 
-async def partner_quote(service, account: str, device: str, partner: dict = RETAILER):  # type: ignore[no-untyped-def]
+async def partner_quote(service: Service, account: str, device: str, partner: dict[str, str] = RETAILER) -> httpx.Response:
     body = {"imei": device, "account_id": account, "condition": FLAWLESS}
     return await service.http.post("/api/v1/quotes", json=body, headers=partner)
 
 
-async def in_store_accept(service, quote_id: str, device_present: bool = True, key: str | None = None, partner: dict = RETAILER):  # type: ignore[no-untyped-def]
+async def in_store_accept(service: Service, quote_id: str, device_present: bool = True, key: str | None = None, partner: dict[str, str] = RETAILER) -> httpx.Response:
     headers = partner | ({"idempotency-key": key} if key else {})
     return await service.http.post(f"/api/v1/quotes/{quote_id}/accept", json={"device_present": device_present}, headers=headers)
 
 
-async def in_store_exchange(service, account: str, device: str, key: str | None = None):  # type: ignore[no-untyped-def]
+async def in_store_exchange(service: Service, account: str, device: str, key: str | None = None) -> httpx.Response:
     quote = await partner_quote(service, account, device)
     assert quote.status_code == 201, quote.text
     return await in_store_accept(service, quote.json()["id"], key=key)
 
 
-async def seen(service, exchange: dict) -> dict:  # type: ignore[no-untyped-def]
+async def seen(service: Service, exchange: dict[str, Any]) -> dict[str, Any]:
     return (await service.http.get(f"/api/v1/exchanges/{exchange['id']}", headers=customer(exchange["account_id"]))).json()
 
 
-async def coupon_issued(service, exchange: dict) -> None:  # type: ignore[no-untyped-def]
+async def coupon_issued(service: Service, exchange: dict[str, Any]) -> None:
     now = service.clock.now()
     await service.deliver(CouponIssued(
         coupon_id=f"cpn_{exchange['id']}", code="ABCD-EFGH-JKLM-NPQR", exchange_id=exchange["id"], account_id=exchange["account_id"],
         amount_paise=exchange["amount_paise"], issued_at=now, expires_at=now + timedelta(days=14)))  # fmt: skip
 
 
-def coupon_redeemed(exchange: dict, now, discount: int) -> CouponRedeemed:  # type: ignore[no-untyped-def]
+def coupon_redeemed(exchange: dict[str, Any], now: datetime, discount: int) -> CouponRedeemed:
     return CouponRedeemed(coupon_id=f"cpn_{exchange['id']}", exchange_id=exchange["id"], account_id=exchange["account_id"], redemption_id="rdm_1",
                           order_id="ord-squat", discount_paise=discount, forfeited_paise=0, redeemed_at=now)  # fmt: skip
 
 
-async def event_types(service) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+async def event_types(service: Service) -> list[tuple[str, str]]:
     """(type, key) of every event in the outbox, in the order it will be published."""
     async with service.app.state.db.reading() as session:
         return [(r.type, r.key) for r in await session.execute(select(outbox.c.type, outbox.c.key).order_by(outbox.c.id))]

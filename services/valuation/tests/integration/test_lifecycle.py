@@ -1,32 +1,34 @@
 """The exchange moving with its coupon, and the handover at delivery."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+import httpx
 from sqlalchemy import select
 
 from contracts.coupon import CouponExpired, CouponIssued, CouponRedeemed, CouponReleased, CouponVoided
 from valuation.db.tables import inspections
-from valuation.testing import COURIER, OPS, OTHER_RETAILER, RETAILER, customer, imei
+from valuation.testing import COURIER, OPS, OTHER_RETAILER, RETAILER, Service, customer, imei
 
 GOOD_CHECKLIST = {"screen_lock_removed": True, "accounts_removed": True, "memory_card_removed": True}
 AS_QUOTED = {"powers_on": True, "screen": "flawless", "body": "flawless", "functional_issues": [], "accessories": ["charger", "box", "invoice"]}
 
 
-def issued(exchange: dict, now) -> CouponIssued:  # type: ignore[no-untyped-def]
+def issued(exchange: dict[str, Any], now: datetime) -> CouponIssued:
     return CouponIssued(coupon_id="cpn_1", code="ABCD-EFGH-JKLM-NPQR", exchange_id=exchange["id"], account_id=exchange["account_id"],
                         amount_paise=exchange["amount_paise"], issued_at=now, expires_at=now + timedelta(days=14))
 
 
-def redeemed(exchange: dict, now) -> CouponRedeemed:  # type: ignore[no-untyped-def]
+def redeemed(exchange: dict[str, Any], now: datetime) -> CouponRedeemed:
     return CouponRedeemed(coupon_id="cpn_1", exchange_id=exchange["id"], account_id=exchange["account_id"], redemption_id="rdm_1",
                           order_id="ord-1", discount_paise=exchange["amount_paise"], forfeited_paise=0, redeemed_at=now)
 
 
-async def status_of(service, exchange: dict, headers=None) -> dict:  # type: ignore[no-untyped-def]
+async def status_of(service: Service, exchange: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
     return (await service.http.get(f"/api/v1/exchanges/{exchange['id']}", headers=headers or customer(exchange["account_id"]))).json()
 
 
-async def awaiting_handover(service) -> dict:  # type: ignore[no-untyped-def]
+async def awaiting_handover(service: Service) -> dict[str, Any]:
     exchange = await service.open_exchange("acc-1", imei(1))
     now = service.clock.now()
     await service.deliver(issued(exchange, now))
@@ -34,7 +36,7 @@ async def awaiting_handover(service) -> dict:  # type: ignore[no-untyped-def]
     return exchange
 
 
-async def hand_over(service, exchange: dict, key: str, **changes):  # type: ignore[no-untyped-def]
+async def hand_over(service: Service, exchange: dict[str, Any], key: str, **changes: Any) -> httpx.Response:
     body = {"imei": exchange["imei"], "checklist": GOOD_CHECKLIST, "condition": AS_QUOTED, "evidence": ["s3://handover/1.jpg"]} | changes
     return await service.http.post(f"/api/v1/exchanges/{exchange['id']}/handover", json=body, headers=COURIER | {"idempotency-key": key})
 

@@ -7,19 +7,20 @@
 """
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from contracts.coupon import CouponVoided
 from contracts.enrolment import PlanCancelled, PlanLapsed
-from valuation.testing import OPS, PHONE, PHONE_PRICE, customer, imei, plan_purchased
+from valuation.testing import OPS, PHONE, PHONE_PRICE, Service, customer, imei, plan_purchased
 
 FLOOR = 839_930  # the test plan's 70 % window
 
 
-async def seen(service, exchange: dict) -> dict:  # type: ignore[no-untyped-def]
+async def seen(service: Service, exchange: dict[str, Any]) -> dict[str, Any]:
     return (await service.http.get(f"/api/v1/exchanges/{exchange['id']}", headers=customer(exchange["account_id"]))).json()
 
 
-async def floored_quote(service, account: str = "acc-1", device: str | None = None, **plan_changes) -> dict:  # type: ignore[no-untyped-def]
+async def floored_quote(service: Service, account: str = "acc-1", device: str | None = None, **plan_changes: Any) -> dict[str, Any]:
     await service.deliver(plan_purchased("pln_1", account, device or imei(2)).model_copy(update=plan_changes))
     quote = (await service.quote(account, device or imei(2))).json()
     assert (quote["program"], quote["amount_paise"], quote["market_offer_paise"]) == ("smart_upgrade", FLOOR, PHONE_PRICE)

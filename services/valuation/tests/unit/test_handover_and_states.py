@@ -5,13 +5,13 @@ import pytest
 from valuation.config import DEFAULT_DEDUCTIONS
 from valuation.domain.condition import Condition
 from valuation.domain.exchange import NotCancellable, after_coupon, cancel_outcome, is_open
-from valuation.domain.handover import judge, missing_checklist_items
+from valuation.domain.handover import Verdict, judge, missing_checklist_items
 from valuation.domain.pricing import Assured
 
 AS_QUOTED = Condition(True, "flawless", "flawless", frozenset(), frozenset({"charger", "box", "invoice"}))
 
 
-def verdict(found: Condition = AS_QUOTED, handed: str = "111", accepted: int = 800_000, assured: Assured | None = None):  # type: ignore[no-untyped-def]
+def verdict(found: Condition = AS_QUOTED, handed: str = "111", accepted: int = 800_000, assured: Assured | None = None) -> Verdict:
     return judge("111", accepted, 800_000, assured, handed, found, DEFAULT_DEDUCTIONS, 10_000)
 
 

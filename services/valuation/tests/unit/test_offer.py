@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from valuation.config import DEFAULT_DEDUCTIONS
 from valuation.domain.condition import Condition
 from valuation.domain.plan import Window, window_on
-from valuation.domain.pricing import Assured, make_offer, whole_rupees
+from valuation.domain.pricing import Assured, Offer, make_offer, whole_rupees
 from valuation.domain.refusal import DeviceNotEligible
 
 FLAWLESS = Condition(True, "flawless", "flawless", frozenset(), frozenset({"charger", "box", "invoice"}))
@@ -17,7 +17,7 @@ PRICE = 1_000_000
 MINIMUM = 10_000
 
 
-def offer(condition: Condition = FLAWLESS, price: int = PRICE, assured: Assured | None = None):  # type: ignore[no-untyped-def]
+def offer(condition: Condition = FLAWLESS, price: int = PRICE, assured: Assured | None = None) -> Offer:
     return make_offer(price, condition, DEFAULT_DEDUCTIONS, assured, MINIMUM)
 
 
@@ -91,11 +91,11 @@ def test_the_assured_floor_does_not_make_a_damaged_phone_eligible():
 
 
 def test_a_day_is_in_a_window_from_its_first_to_its_last_day_inclusive():
-    schedule = [Window(date(2021, 2, 5), date(2021, 5, 4), 70, 1), Window(date(2021, 5, 5), date(2021, 8, 4), 60, 2)]
+    schedule = (Window(date(2021, 2, 5), date(2021, 5, 4), 70, 1), Window(date(2021, 5, 5), date(2021, 8, 4), 60, 2))
     assert window_on(schedule, date(2021, 2, 4)) is None
-    assert window_on(schedule, date(2021, 2, 5)).percent == 70
-    assert window_on(schedule, date(2021, 5, 4)).percent == 70
-    assert window_on(schedule, date(2021, 5, 5)).percent == 60
+    for day, percent in [(date(2021, 2, 5), 70), (date(2021, 5, 4), 70), (date(2021, 5, 5), 60)]:
+        window = window_on(schedule, day)
+        assert window is not None and window.percent == percent, day
     assert window_on(schedule, date(2021, 8, 5)) is None
 
 
