@@ -8,7 +8,10 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 PACKAGES := libs/contracts libs/eventing libs/servicekit services/catalog services/enrolment services/valuation services/coupon \
             gateway clients/partner deploy/local
 
-.PHONY: run test lint migrate seed token imei bench install
+# Every tests folder is a `tests` package of its own; mypy checks each in a run of its own.
+MYPY_TESTS := $(wildcard libs/*/tests services/*/tests gateway/tests clients/*/tests) tests
+
+.PHONY: run run-scaled test lint migrate seed token imei bench bench-scaled install
 
 # The pinned setuptools (constraints.txt) goes in first and builds our packages inside the venv
 # (--no-build-isolation): no build environment per package, nothing fetched beyond the pins.
@@ -25,14 +28,21 @@ install: $(VENV)/.installed
 run: install
 	$(PY) -m launcher run
 
+## The production shape on this machine, same URL: the local PostgreSQL (a database per service) and Redis,
+## the broker, API replicas and workers per service and gateway replicas, supervised (Ctrl-C stops all).
+## Counts: make run-scaled API_REPLICAS=2 WORKER_REPLICAS=1 GATEWAY_REPLICAS=2 (also <SERVICE>_API_REPLICAS, …).
+run-scaled: install
+	$(PY) -m launcher run-scaled
+
 ## Every test: unit, integration (SQLite; PostgreSQL when TEST_POSTGRES_URL is set), e2e.
 test: install
 	$(PY) -m pytest -q -rs $(PYTEST_ARGS)
 
-## ruff, mypy, and the import boundaries (import-linter contracts in pyproject.toml).
+## ruff, mypy (the code, then each tests folder on its own), and the import boundaries (import-linter contracts in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy libs services gateway clients deploy/local/launcher
+	$(VENV)/bin/mypy libs services gateway clients deploy/local/launcher bench
+	for tests in $(MYPY_TESTS); do $(VENV)/bin/mypy $$tests || exit 1; done
 	$(VENV)/bin/lint-imports --no-logo
 
 ## Bring every service's database to the newest schema (also done by `make run`).
@@ -49,3 +59,7 @@ imei: install
 
 bench: install
 	$(PY) bench/catalog_read.py
+
+## The scaled run's figures: trade-in throughput with 1 and 2 API replicas, a dead worker's partitions moving.
+bench-scaled: install
+	$(PY) bench/scaled_flow.py

@@ -10,7 +10,6 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -37,13 +36,21 @@ http {{
 
 def wrk(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    rps = float(_found(r"Requests/sec:\s+([\d.]+)", out)[0])
     return rps, _ms(out, "50%"), _ms(out, "99%")
 
 
 def _ms(out: str, label: str) -> float:
-    value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    value, unit = _found(rf"{label}\s+([\d.]+)(us|ms|s)", out)
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def _found(pattern: str, out: str) -> tuple[str, ...]:
+    """The groups of `pattern` in wrk's report; a report without it is a failed run."""
+    match = re.search(pattern, out)
+    if match is None:
+        raise RuntimeError(f"wrk printed no {pattern!r}:\n{out}")
+    return match.groups()
 
 
 def wait_ok(url: str, timeout: float = 60) -> None:
@@ -102,4 +109,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

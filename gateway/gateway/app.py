@@ -22,11 +22,12 @@ from gateway.forwarding import downstream_headers, upstream_headers
 from gateway.openapi import OpenApiDocument
 from gateway.partners import load_partners
 from gateway.problems import send_body, send_problem
-from gateway.ratelimit import Limit, Limiter, MemoryLimiter, RedisLimiter
+from gateway.ratelimit import Limit, Limiter, MemoryLimiter, SharedLimiter
 from gateway.routes import is_coupon_lookup, service_for
 from servicekit.logging import configure_logging
 from servicekit.principal import ANONYMOUS, PRINCIPAL_HEADER, Principal, sign_principal
 from servicekit.replay import replay_guard
+from servicekit.sharedstate import SharedStateUnavailable
 
 log = logging.getLogger("gateway")
 
@@ -34,6 +35,9 @@ _WANTED = {b"authorization", b"x-api-key", b"x-signature", b"x-request-id", b"co
 # A credential sent twice is ambiguous (which one counts depends on who reads it): refused outright.
 _SINGLE = (b"authorization", b"x-api-key", b"x-signature")
 _BUFFER_LIMIT = 1024 * 1024  # responses up to this size go back in one piece; larger ones stream
+# A request that may safely be sent twice (RFC 9110 §9.2.2, or carrying an Idempotency-Key the service honours).
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+_ATTEMPTS = 3
 
 
 class BodyTooLarge(Exception):
@@ -49,13 +53,15 @@ class Gateway:
         # A signature is remembered until it could no longer pass the timestamp check anyway.
         self.replays = replay_guard(redis_url, 2 * window, prefix + "sig:")
         self.auth = Authenticator(self.settings, load_partners(self.settings.partners_file), self.replays)
-        self.limiter: Limiter = RedisLimiter(redis_url, prefix + "rl:") if redis_url else MemoryLimiter(self.settings.rate_limit_max_keys)
+        max_keys = self.settings.rate_limit_max_keys
+        self.limiter: Limiter = SharedLimiter(redis_url, prefix + "rl:", max_keys) if redis_url else MemoryLimiter(max_keys)
         kinds = ("anonymous", "customer", "ops", "partner", "coupon_lookup", "auth_failure")
         self.limits = {kind: Limit(*self.settings.limit(kind)) for kind in kinds}
         self.cors = Cors(self.settings)
         self.openapi = OpenApiDocument(self.upstreams, self.settings.openapi_refresh_seconds)
         self.timeout = aiohttp.ClientTimeout(total=self.settings.upstream_timeout_seconds)
         self.session: aiohttp.ClientSession | None = None
+        self.fresh_session: aiohttp.ClientSession | None = None
         self._background: asyncio.Task | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -80,6 +86,9 @@ class Gateway:
         """Open the pooled, keep-alive client every forwarded request shares; keep the OpenAPI fresh."""
         connector = aiohttp.TCPConnector(limit=256, keepalive_timeout=30, ttl_dns_cache=300)
         self.session = aiohttp.ClientSession(connector=connector, auto_decompress=False, skip_auto_headers=("User-Agent",))
+        # Retries go over a new connection each: a pooled one may lead to a replica that just went away.
+        fresh = aiohttp.TCPConnector(limit=64, force_close=True)
+        self.fresh_session = aiohttp.ClientSession(connector=fresh, auto_decompress=False, skip_auto_headers=("User-Agent",))
         self._background = asyncio.create_task(self.openapi.keep_fresh(self.session))
 
     async def close(self) -> None:
@@ -91,6 +100,8 @@ class Gateway:
         await self.replays.close()
         if self.session is not None:
             await self.session.close()
+        if self.fresh_session is not None:
+            await self.fresh_session.close()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         wanted: dict[bytes, bytes] = {}
@@ -141,6 +152,11 @@ class Gateway:
                 return
         try:
             principal = await self._authenticate(wanted, method, path_with_query, body)
+        except SharedStateUnavailable:
+            # Fail closed: without the replicas' shared memory of used signatures a replay could pass.
+            detail = "Signatures cannot be checked for replay right now; retry shortly."
+            await send_problem(send, 503, "upstream_unavailable", detail, request_id, [*edge, (b"retry-after", b"1")])
+            return
         except Unauthenticated as exc:
             await self.limiter.take(failures, self.limits["auth_failure"])
             await send_problem(send, 401, "unauthorized", str(exc), request_id, [*edge, (b"www-authenticate", b'Bearer realm="api"')])
@@ -195,36 +211,69 @@ class Gateway:
         self, scope: Scope, send: Send, service: str, path_with_query: str, body: bytes, principal: Principal, request_id: str,
         client: str, traceparent: bytes | None, edge: list,
     ) -> None:
-        assert self.session is not None
+        assert self.session is not None and self.fresh_session is not None
         headers = upstream_headers(scope["headers"])
         headers["x-request-id"] = request_id
         headers["traceparent"] = trace_parent(traceparent)
-        if principal is not ANONYMOUS:
-            # Signed for this one request to this one service (method, path, body), once, for seconds.
-            headers[PRINCIPAL_HEADER] = sign_principal(
-                principal, self.settings.internal_secret, service=service, method=scope["method"], path_with_query=path_with_query, body=body
-            )
         headers["x-forwarded-for"] = client
         url = URL(self.upstreams[service] + path_with_query, encoded=True)
-        try:
-            async with self.session.request(scope["method"], url, headers=headers, data=body or None, timeout=self.timeout, allow_redirects=False) as upstream:
-                response_headers = downstream_headers(upstream.raw_headers) + edge
-                response_headers.append((b"traceparent", headers["traceparent"].encode()))
-                if principal is not ANONYMOUS:
-                    response_headers.append((b"cache-control", b"no-store"))
-                if upstream.content_length is not None and upstream.content_length <= _BUFFER_LIMIT:
-                    content = await upstream.read()
-                    await send({"type": "http.response.start", "status": upstream.status, "headers": response_headers})
-                    await send({"type": "http.response.body", "body": content})
+        method = scope["method"]
+        replayable = method in _SAFE_METHODS or "idempotency-key" in headers
+        unavailable = (f"The {service} service is not available.", [*edge, (b"retry-after", b"1")])
+        upstream = None
+        for attempt in range(_ATTEMPTS):
+            if principal is not ANONYMOUS:
+                # Signed for this one request to this one service (method, path, body), once, for seconds:
+                # a retry carries a new one, as the service may have seen the first.
+                headers[PRINCIPAL_HEADER] = sign_principal(
+                    principal, self.settings.internal_secret, service=service, method=method, path_with_query=path_with_query, body=body
+                )
+            session = self.session if attempt == 0 else self.fresh_session
+            try:
+                upstream = await session.request(method, url, headers=headers, data=body or None, timeout=self.timeout, allow_redirects=False)
+                break
+            except TimeoutError:
+                await send_problem(send, 504, "upstream_timeout", f"The {service} service did not answer in time.", request_id, edge)
+                return
+            except aiohttp.ClientConnectionError as exc:
+                # No answer began. A refused connection never carried the request; a connection that closed
+                # (a replica stopping or killed, a kept-alive connection it had just closed) may have, so
+                # only a request that is safe to send twice goes again (Go's http.Transport rule, in effect;
+                # aiohttp itself also sends a GET once more on the same pool before this sees the error).
+                never_sent = isinstance(exc, aiohttp.ClientConnectorError)
+                if attempt + 1 == _ATTEMPTS or not (replayable or never_sent):
+                    await send_problem(send, 503, "upstream_unavailable", unavailable[0], request_id, unavailable[1])
                     return
+                log.info("upstream connection failed; retrying on a new connection", extra={"service": service, "error": repr(exc)})
+        assert upstream is not None
+        started = False
+        try:
+            response_headers = downstream_headers(upstream.raw_headers) + edge
+            response_headers.append((b"traceparent", headers["traceparent"].encode()))
+            if principal is not ANONYMOUS:
+                response_headers.append((b"cache-control", b"no-store"))
+            if upstream.content_length is not None and upstream.content_length <= _BUFFER_LIMIT:
+                content = await upstream.read()
+                started = True
                 await send({"type": "http.response.start", "status": upstream.status, "headers": response_headers})
-                async for chunk in upstream.content.iter_any():
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                await send({"type": "http.response.body", "body": b""})
+                await send({"type": "http.response.body", "body": content})
+                return
+            started = True
+            await send({"type": "http.response.start", "status": upstream.status, "headers": response_headers})
+            async for chunk in upstream.content.iter_any():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
         except TimeoutError:
+            if started:
+                raise
             await send_problem(send, 504, "upstream_timeout", f"The {service} service did not answer in time.", request_id, edge)
         except aiohttp.ClientError:
-            await send_problem(send, 503, "upstream_unavailable", f"The {service} service is not available.", request_id, [*edge, (b"retry-after", b"1")])
+            if started:
+                raise
+            await send_problem(send, 503, "upstream_unavailable", unavailable[0], request_id, unavailable[1])
+        finally:
+            upstream.release()
+            await upstream.wait_for_close()
 
     async def _own_route(self, path: str, send: Send, request_id: str, edge: list) -> None:
         if path == "/api/v1/openapi.json":
@@ -243,7 +292,7 @@ class Gateway:
             await send_body(send, status, body, "application/json", request_id, edge)
 
     async def _redis_answers(self) -> bool:
-        if not isinstance(self.limiter, RedisLimiter):
+        if not isinstance(self.limiter, SharedLimiter):
             return True
         try:
             return bool(await asyncio.wait_for(self.limiter.redis.ping(), timeout=1))

@@ -5,6 +5,8 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
+from servicekit.sharedstate import Outage, redis_client, redis_errors
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -107,9 +109,7 @@ class RedisLimiter:
     """Buckets in Redis, so every gateway replica enforces one shared limit."""
 
     def __init__(self, url: str, prefix: str = "gw:rl:") -> None:
-        import redis.asyncio as redis
-
-        self.redis = redis.from_url(url)
+        self.redis = redis_client(url)
         self.prefix = prefix
         self._take = self.redis.register_script(_TAKE)
 
@@ -120,3 +120,35 @@ class RedisLimiter:
 
     async def close(self) -> None:
         await self.redis.aclose()
+
+
+class SharedLimiter:
+    """Redis buckets shared by every replica, and this process's own buckets while Redis is away.
+
+    Failing open to per-process buckets keeps the platform serving through a Redis outage; the cost
+    is that a principal's limit is multiplied by the number of gateway replicas until Redis answers
+    again (checked at most once a second, see servicekit.sharedstate).
+    """
+
+    def __init__(self, url: str, prefix: str, max_keys: int) -> None:
+        self.shared = RedisLimiter(url, prefix)
+        self.local = MemoryLimiter(max_keys)
+        self.outage = Outage("rate limits")
+
+    @property
+    def redis(self):  # type: ignore[no-untyped-def]
+        return self.shared.redis
+
+    async def take(self, key: str, limit: Limit, cost: int = 1) -> Verdict:
+        if not self.outage.active():
+            try:
+                verdict = await self.shared.take(key, limit, cost)
+            except redis_errors() as exc:
+                self.outage.failed(exc)
+            else:
+                self.outage.succeeded()
+                return verdict
+        return await self.local.take(key, limit, cost)
+
+    async def close(self) -> None:
+        await self.shared.close()

@@ -84,8 +84,15 @@ class Stack:
         """Migrate every service's database and load seed data (only into empty tables)."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
         env = self.env()
-        for name in self.services():
-            subprocess.run([sys.executable, "-m", f"{name}.db.migrate"], env=env, check=True, cwd=REPO)
-        for name in SEEDED:
-            if name in self.services() and (REPO / "services" / name / name / "seed").exists():
-                subprocess.run([sys.executable, "-m", f"{name}.seed"], env=env, check=True, cwd=REPO)
+        services = self.services()
+        all_succeed([[sys.executable, "-m", f"{name}.db.migrate"] for name in services], env)
+        seeds = [name for name in SEEDED if name in services and (REPO / "services" / name / name / "seed").exists()]
+        all_succeed([[sys.executable, "-m", f"{name}.seed"] for name in seeds], env)
+
+
+def all_succeed(commands: list[list[str]], env: dict[str, str]) -> None:
+    """Run the commands side by side (each service's database is its own); fail if any fails."""
+    processes = [subprocess.Popen(command, env=env, cwd=REPO) for command in commands]
+    failed = [" ".join(command[2:]) for command, process in zip(commands, processes, strict=True) if process.wait() != 0]
+    if failed:
+        raise SystemExit(f"failed: {', '.join(failed)}")

@@ -57,7 +57,13 @@ class OutboxRelay:
         self.batch_size = batch_size
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
+        self._stopping = False
         outbox.on_commit(self.wake)
+
+    def stop(self) -> None:
+        """Finish the batch in hand (published and marked), then return from run() with the producer flushed."""
+        self._stopping = True
+        self.wake()
 
     def wake(self) -> None:
         """Publish now rather than at the next poll (called after a commit that wrote events)."""
@@ -67,14 +73,14 @@ class OutboxRelay:
             pass
 
     async def run(self) -> None:
-        """Publish until cancelled."""
+        """Publish until stop() or cancellation."""
         await self.republish_if_broker_is_new()
         self._producer = new_producer(self.kafka)
         await start_when_up(self._producer, self.kafka.retry_seconds)
         loop = asyncio.get_running_loop()
         next_check = loop.time() + self.epoch_check_seconds
         try:
-            while True:
+            while not self._stopping:
                 try:
                     published = await self.publish_pending()
                 except Exception:
@@ -85,7 +91,7 @@ class OutboxRelay:
                 if loop.time() >= next_check:
                     await self._housekeeping()
                     next_check = loop.time() + self.epoch_check_seconds
-                if published < self.batch_size:
+                if published < self.batch_size and not self._stopping:
                     try:
                         await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
                     except TimeoutError:

@@ -39,18 +39,3 @@ async def test_a_consumer_stopped_while_applying_an_event_finishes_it_commits_an
             for task in (relay_task, consumer_task):
                 task.cancel()
             await asyncio.gather(relay_task, consumer_task, return_exceptions=True)
-
-
-async def test_an_idle_consumer_stops_at_once(plumbing) -> None:
-    with running_broker(plumbing.broker_port):
-        consumer = plumbing.consumer()
-        task = asyncio.create_task(consumer.run())
-        await eventually(lambda: _assigned(consumer), what="the consumer to join its group")
-        started = asyncio.get_running_loop().time()
-        consumer.stop()
-        await asyncio.wait_for(task, timeout=10)
-        assert asyncio.get_running_loop().time() - started < 5
-
-
-async def _assigned(consumer: InboxConsumer) -> bool:
-    return consumer.caught_up

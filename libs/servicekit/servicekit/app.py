@@ -4,6 +4,7 @@ import asyncio
 import functools
 import hmac
 import logging
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -25,6 +26,9 @@ from servicekit.settings import ServiceSettings
 log = logging.getLogger("servicekit.app")
 
 Worker = Callable[[], Awaitable[None]]
+# On shutdown a worker whose owner has `stop()` (the relay, the consumers) is asked to finish what it
+# holds; one still running after this is cancelled (below the orchestrators' 30 s grace period).
+STOP_GRACE_SECONDS = 15.0
 
 
 def create_service_app(
@@ -36,12 +40,16 @@ def create_service_app(
     clock: Clock | None = None,
     idempotency_table: Table | None = None,
     startup: Callable[[FastAPI], Awaitable[None]] | None = None,
+    shutdown: Callable[[FastAPI], Awaitable[None]] | None = None,
     workers: Callable[[FastAPI], list[Worker]] = lambda app: [],
+    background: Callable[[FastAPI], list[Worker]] = lambda app: [],
 ) -> FastAPI:
     """A FastAPI app whose lifespan opens the database, runs `startup`, then the event workers.
 
     Nothing touches the database or the broker at import time. With RUN_WORKERS=false the app
-    only answers HTTP, so API replicas and event workers can be scaled apart.
+    only answers HTTP, so API replicas and event workers can be scaled apart. `background` tasks
+    run in every process, API replicas included (the catalog's freshness probe). `shutdown` closes
+    what `startup` opened, once the workers have stopped.
     """
 
     @asynccontextmanager
@@ -51,30 +59,38 @@ def create_service_app(
         app.state.db = Database(database_url)
         app.state.clock = clock or Clock()
         # A forwarded identity's id is remembered past its expiry (and the verifier's leeway).
-        seen = replay_guard(settings.redis_url, LIFETIME_SECONDS + 10, f"svc:{name}:jti:")
+        seen = replay_guard(settings.redis_url, LIFETIME_SECONDS + 10, f"{settings.redis_prefix}{name}:jti:")
         app.state.principal_verifier = PrincipalVerifier(settings.internal_secret, name, seen)
         app.state.idempotency_table = idempotency_table
         app.state.worker_tasks = {}
         app.state.read_model_feeds = {}
+        stoppable: dict[asyncio.Task, object] = {}
+        app.state.background_tasks = {}
+        stopping = asyncio.Event()
         if startup is not None:
             await startup(app)
+        for job in background(app):
+            app.state.background_tasks[_label(job)] = asyncio.create_task(_supervised(job, stopping))
         if settings.run_workers:
             chosen = workers(app)
             if idempotency_table is not None:
                 chosen.append(functools.partial(purge_expired_keys, app.state.db, idempotency_table, app.state.clock))
             for worker in chosen:
-                label = getattr(worker, "__qualname__", None) or getattr(getattr(worker, "func", None), "__qualname__", "worker")
-                app.state.worker_tasks[label] = asyncio.create_task(_supervised(worker))
-                # A consumer feeding read models (it has `caught_up`) keeps the service unready until it has.
+                label = _label(worker)
+                running = app.state.worker_tasks[label] = asyncio.create_task(_supervised(worker, stopping))
                 owner = getattr(worker, "__self__", None)
+                if hasattr(owner, "stop"):
+                    stoppable[running] = owner
+                # A consumer feeding read models (it has `caught_up`) keeps the service unready until it has.
                 if hasattr(owner, "caught_up"):
                     app.state.read_model_feeds[label] = owner
         try:
             yield
         finally:
-            for task in app.state.worker_tasks.values():
-                task.cancel()
-            await asyncio.gather(*app.state.worker_tasks.values(), return_exceptions=True)
+            stopping.set()
+            await _stop_workers(stoppable, list(app.state.worker_tasks.values()) + list(app.state.background_tasks.values()))
+            if shutdown is not None:
+                await shutdown(app)
             await seen.close()
             await app.state.db.dispose()
 
@@ -119,8 +135,31 @@ def create_service_app(
     return app
 
 
-async def _supervised(worker: Worker) -> None:
-    """Keep a background worker alive: log a crash and start it again after a pause."""
+def _label(worker: Worker) -> str:
+    return str(getattr(worker, "__qualname__", None) or getattr(getattr(worker, "func", None), "__qualname__", "worker"))
+
+
+async def _stop_workers(stoppable: dict[asyncio.Task, object], tasks: list[asyncio.Task]) -> None:
+    """Ask the relay and consumers to finish what they hold, give them STOP_GRACE_SECONDS, cancel the rest.
+
+    A consumer completes and commits the event in hand and leaves its group; a relay publishes and
+    marks the batch in hand. Sweeps are cancelled at once: each works in one transaction, which rolls back.
+    """
+    for owner in stoppable.values():
+        owner.stop()  # type: ignore[attr-defined]
+    for task in tasks:
+        if task not in stoppable:
+            task.cancel()
+    if stoppable:
+        _, late = await asyncio.wait(list(stoppable), timeout=STOP_GRACE_SECONDS)
+        for task in late:
+            log.warning("worker did not stop within %s s; cancelling it", STOP_GRACE_SECONDS)
+            task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _supervised(worker: Worker, stopping: asyncio.Event) -> None:
+    """Keep a background worker alive: log a crash and start it again after a pause (not while stopping)."""
     while True:
         try:
             await worker()
@@ -128,11 +167,30 @@ async def _supervised(worker: Worker) -> None:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("worker crashed; restarting", extra={"worker": getattr(worker, "__qualname__", repr(worker))})
+            if stopping.is_set():
+                log.exception("worker failed while stopping", extra={"worker": _label(worker)})
+                return
+            log.exception("worker crashed; restarting", extra={"worker": _label(worker)})
             await asyncio.sleep(1.0)
 
 
 async def run_workers_forever(app: FastAPI) -> None:
-    """Run only the app's event workers (relay, consumers, sweeps), for a worker-only deployment."""
-    async with app.router.lifespan_context(app):
-        await asyncio.Event().wait()
+    """Run only the app's event workers (relay, consumers, sweeps), for a worker-only deployment.
+
+    SIGTERM or SIGINT ends it cleanly: consumers finish and commit the event in hand and leave their
+    group, the relay finishes its batch, clients and the database pool are closed, and it returns
+    (the process exits 0). Without this a worker would die at SIGTERM with none of that done.
+    """
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    try:
+        async with app.router.lifespan_context(app):
+            log.info("workers running")
+            await stopping.wait()
+            log.info("stopping workers")
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+    log.info("workers stopped")

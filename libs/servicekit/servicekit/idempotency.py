@@ -50,8 +50,11 @@ def add_idempotency_keys(metadata: MetaData) -> Table:
 class Idempotency:
     """Runs one use case in one transaction, honouring an Idempotency-Key when the client sends one."""
 
-    def __init__(self, db: Database, table: Table, clock: Clock, request: Request, principal: Principal, body: bytes) -> None:
+    def __init__(
+        self, db: Database, table: Table, clock: Clock, request: Request, principal: Principal, body: bytes, lease: timedelta = LEASE
+    ) -> None:
         self.db = db
+        self.lease = lease
         self.table = table
         self.clock = clock
         self.key = request.headers.get(HEADER)
@@ -110,7 +113,7 @@ class Idempotency:
                     raise Problem(422, "idempotency_key_reused", "This Idempotency-Key was used with a different request.")
                 if row.status_code is not None:
                     return Response(row.body, row.status_code, media_type=row.content_type, headers={"Idempotent-Replayed": "true"})
-                if _aware(row.created_at) > now - LEASE:
+                if _aware(row.created_at) > now - self.lease:
                     raise Problem(409, "idempotency_key_in_flight", "A request with this Idempotency-Key is still being processed.")
                 # The first request died holding the claim; this one takes it over.
                 await session.execute(update(self.table).where(self._this_key()).values(created_at=now))
@@ -143,7 +146,9 @@ async def purge_expired_keys(db: Database, table: Table, clock: Clock, every_sec
 async def idempotency(request: Request) -> Idempotency:
     """FastAPI dependency: the request's idempotency runner, bound to the app's database."""
     state = request.app.state
-    return Idempotency(state.db, state.idempotency_table, state.clock, request, await principal_of(request), await request.body())
+    settings = getattr(state, "settings", None)
+    lease = timedelta(seconds=settings.idempotency_lease_seconds) if settings is not None else LEASE
+    return Idempotency(state.db, state.idempotency_table, state.clock, request, await principal_of(request), await request.body(), lease)
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]

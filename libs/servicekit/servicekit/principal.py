@@ -18,6 +18,7 @@ import jwt
 from fastapi import Depends, Request
 
 from servicekit.problems import Problem
+from servicekit.sharedstate import SharedStateUnavailable
 
 PRINCIPAL_HEADER = "x-principal"
 _AUDIENCE_PREFIX = "smartupgrade-service:"
@@ -118,7 +119,12 @@ class PrincipalVerifier:
                 raise ValueError("no principal")
         except (jwt.PyJWTError, KeyError, TypeError, ValueError) as exc:
             raise Problem(401, "unauthorized", "The forwarded identity is not valid.") from exc
-        if not await self.seen.first_use(str(claims["jti"])):
+        try:
+            first = await self.seen.first_use(str(claims["jti"]))
+        except SharedStateUnavailable as exc:
+            # Fail closed: without the shared memory of used identities a replay could pass.
+            raise Problem(503, "upstream_unavailable", "Identities cannot be checked right now; retry shortly.") from exc
+        if not first:
             raise Problem(401, "unauthorized", "The forwarded identity was already used.")
         return principal
 

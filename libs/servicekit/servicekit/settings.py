@@ -50,6 +50,11 @@ class ServiceSettings(BaseSettings):
     metrics_token: str = Field("", validation_alias="METRICS_TOKEN")
     # Shared by API replicas: forwarded identities already used (each is accepted once). In memory without it.
     redis_url: str | None = Field(None, validation_alias="REDIS_URL")
+    # Keys in Redis are `<REDIS_PREFIX><service>:jti:<id>`; a prefix per deployment (or test run) keeps them apart.
+    redis_prefix: str = Field("svc:", validation_alias="REDIS_PREFIX")
+    # A claimed Idempotency-Key whose request never finished (its process died) is taken over after this;
+    # it must exceed the longest request (the gateway gives up after UPSTREAM_TIMEOUT_SECONDS, 10 s).
+    idempotency_lease_seconds: float = Field(60.0, gt=0, validation_alias="IDEMPOTENCY_LEASE_SECONDS")
     max_body_bytes: int = Field(64 * 1024, gt=0, validation_alias="MAX_BODY_BYTES")
     run_workers: bool = Field(True, validation_alias="RUN_WORKERS")
     relay_poll_seconds: float = Field(0.5, validation_alias="RELAY_POLL_SECONDS")

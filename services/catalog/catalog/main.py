@@ -6,6 +6,7 @@ from catalog.api.routes import router
 from catalog.config import Settings
 from catalog.db.tables import idempotency_keys, outbox
 from catalog.service import errors
+from catalog.service.freshness import CatalogFreshness
 from catalog.service.view import CatalogView
 from contracts.catalog import TOPIC
 from eventing.outbox import Outbox
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         idempotency_table=idempotency_keys,
         startup=startup,
         workers=lambda app: [app.state.relay.run],
+        background=lambda app: [CatalogFreshness(app.state.view, app.state.db).run],
     )
     errors.install(app)
     return app

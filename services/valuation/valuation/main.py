@@ -50,6 +50,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, pri
         app.state.relay = outbox_relay(db, app.state.outbox, TOPIC, settings)
         app.state.consumer = inbox_consumer(SERVICE, db, inbox, subscriptions(app.state.outbox, app.state.clock), settings)
 
+    async def shutdown(app: FastAPI) -> None:
+        close = getattr(app.state.pricing, "close", None)  # the partner adapter's HTTP client
+        if close is not None:
+            await close()
+
     app = create_service_app(
         SERVICE,
         settings,
@@ -58,6 +63,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, pri
         clock=clock,
         idempotency_table=idempotency_keys,
         startup=startup,
+        shutdown=shutdown,
         workers=lambda app: [app.state.relay.run, app.state.consumer.run],
     )
     errors.install(app)

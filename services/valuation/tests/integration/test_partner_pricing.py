@@ -159,6 +159,19 @@ async def test_the_circuit_opens_after_repeated_failures_and_lets_one_call_try_a
     assert adapter.breaker.state == "closed"
 
 
+async def test_half_open_sends_the_partner_one_trial_call_however_many_quotes_arrive_meanwhile(partner, adapter, ticks):
+    partner.script = ["malformed"]
+    for _ in range(3):
+        with pytest.raises(PricingUnavailable):
+            await adapter.market_price(MODEL)
+    ticks.now += 30.0
+    partner.script, calls = ["ok"], len(partner.requests)
+    results = await asyncio.gather(*(adapter.market_price(MODEL) for _ in range(10)), return_exceptions=True)
+    assert len(partner.requests) == calls + 1
+    assert results.count(812_300) == 1 and sum(isinstance(r, PricingUnavailable) for r in results) == 9
+    assert adapter.breaker.state == "closed"
+
+
 async def test_a_price_fetched_within_24_hours_stands_in_while_the_partner_is_down(partner, adapter, clock):
     assert await adapter.market_price(MODEL) == 812_300
     clock.advance(timedelta(hours=23, minutes=59))

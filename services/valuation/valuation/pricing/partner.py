@@ -61,6 +61,9 @@ class PartnerPricing:
             except LookupError as exc:
                 self.breaker.succeeded()  # the partner answered; it just does not price this model
                 raise PricingUnavailable(str(exc)) from exc
+            except BaseException:
+                self.breaker.abandoned()  # cancelled or unforeseen: no verdict on the partner
+                raise
             else:
                 self.breaker.succeeded()
                 await self.memory.remember(model_id, price, self.clock.now())
