@@ -301,10 +301,11 @@ class Gateway:
 
     async def _health(self) -> tuple[int, bytes]:
         assert self.session is not None
+        session = self.session
 
         async def probe(name: str, base: str) -> tuple[str, dict]:
             try:
-                async with self.session.get(base + "/health", timeout=aiohttp.ClientTimeout(total=2)) as response:  # type: ignore[union-attr]
+                async with session.get(base + "/health", timeout=aiohttp.ClientTimeout(total=2)) as response:
                     return name, await response.json()
             except (aiohttp.ClientError, TimeoutError, ValueError):
                 return name, {"status": "unavailable"}

@@ -136,7 +136,7 @@ class SharedLimiter:
         self.outage = Outage("rate limits")
 
     @property
-    def redis(self):  # type: ignore[no-untyped-def]
+    def redis(self):
         return self.shared.redis
 
     async def take(self, key: str, limit: Limit, cost: int = 1) -> Verdict:

@@ -78,7 +78,7 @@ def partner_signed(path: str) -> dict[str, str]:
     return sign_request(checkout["key_id"], checkout["secret"], "GET", path)
 
 
-async def gateway_on(redis_url: str, upstream_port: int, tmp_path) -> tuple[Gateway, httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+async def gateway_on(redis_url: str, upstream_port: int, tmp_path) -> tuple[Gateway, httpx.AsyncClient]:
     settings = gateway_settings(upstream_port, tmp_path, redis_url=redis_url, redis_prefix=f"test-{uuid.uuid4().hex}:", rate_customer="5/5")
     app = Gateway(settings)
     await app.start()

@@ -57,7 +57,7 @@ def bearer() -> dict[str, str]:
 
 
 @pytest.fixture
-async def through(upstream_port, tmp_path):  # type: ignore[no-untyped-def]
+async def through(upstream_port, tmp_path):
     import httpx
 
     async def send(upstream: ClosingUpstream, method: str, headers: dict) -> httpx.Response:

@@ -37,7 +37,7 @@ SUPERVISED = textwrap.dedent(
 )
 
 
-def wait_for(check, timeout: float = 30.0):  # type: ignore[no-untyped-def]
+def wait_for(check, timeout: float = 30.0):
     deadline = time.monotonic() + timeout
     while not (result := check()):
         assert time.monotonic() < deadline, "timed out"

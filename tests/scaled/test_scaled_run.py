@@ -49,13 +49,13 @@ class Client:
             self.labels[label.split(":")[0].rsplit("-", 2)[0] if "-api-" in label else "gateway"].add(label)
         return response
 
-    async def get(self, path: str, **kwargs) -> httpx.Response:  # type: ignore[no-untyped-def]
+    async def get(self, path: str, **kwargs) -> httpx.Response:
         return await self._send("GET", path, None, kwargs.pop("headers", {}), **kwargs)
 
     async def post(self, path: str, body: object, headers: dict | None = None, partner: str | None = None) -> httpx.Response:
         return await self._send("POST", path, body, {"Idempotency-Key": uuid.uuid4().hex, **(headers or {})}, partner=partner)
 
-    async def _send(self, method: str, path: str, body: object, headers: dict, partner: str | None = None, **kwargs) -> httpx.Response:  # type: ignore[no-untyped-def]
+    async def _send(self, method: str, path: str, body: object, headers: dict, partner: str | None = None, **kwargs) -> httpx.Response:
         import json
 
         content = json.dumps(body).encode() if body is not None else None
@@ -88,12 +88,12 @@ def _worth_retrying(response: httpx.Response) -> bool:
     )
 
 
-def new_http(scaled: RunningScaledStack, **kwargs) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+def new_http(scaled: RunningScaledStack, **kwargs) -> httpx.AsyncClient:
     # No kept-alive connections: each request is a new connection, which the kernel gives to either gateway replica.
     return httpx.AsyncClient(base_url=scaled.gateway_url, timeout=30, limits=httpx.Limits(max_keepalive_connections=0), **kwargs)
 
 
-async def poll(check, timeout: float = 30.0, interval: float = 0.1):  # type: ignore[no-untyped-def]
+async def poll(check, timeout: float = 30.0, interval: float = 0.1):
     deadline = time.monotonic() + timeout
     while not (result := await check()):
         assert time.monotonic() < deadline, f"not within {timeout}s"
@@ -331,7 +331,7 @@ async def test_300_exchanges_while_a_valuation_replica_and_a_coupon_worker_are_k
     print(f"{total} exchanges in {elapsed:.1f}s ({total / elapsed:.1f}/s), victims killed after {killed_at}; {client.retries} client retries")
 
 
-def _wait(check, timeout: float) -> None:  # type: ignore[no-untyped-def]
+def _wait(check, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "timed out"

@@ -7,6 +7,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Protocol, runtime_checkable
 
 from fastapi import APIRouter, FastAPI, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -64,7 +65,7 @@ def create_service_app(
         app.state.idempotency_table = idempotency_table
         app.state.worker_tasks = {}
         app.state.read_model_feeds = {}
-        stoppable: dict[asyncio.Task, object] = {}
+        stoppable: dict[asyncio.Task, Stoppable] = {}
         app.state.background_tasks = {}
         stopping = asyncio.Event()
         if startup is not None:
@@ -79,7 +80,7 @@ def create_service_app(
                 label = _label(worker)
                 running = app.state.worker_tasks[label] = asyncio.create_task(_supervised(worker, stopping))
                 owner = getattr(worker, "__self__", None)
-                if hasattr(owner, "stop"):
+                if isinstance(owner, Stoppable):
                     stoppable[running] = owner
                 # A consumer feeding read models (it has `caught_up`) keeps the service unready until it has.
                 if hasattr(owner, "caught_up"):
@@ -139,14 +140,21 @@ def _label(worker: Worker) -> str:
     return str(getattr(worker, "__qualname__", None) or getattr(getattr(worker, "func", None), "__qualname__", "worker"))
 
 
-async def _stop_workers(stoppable: dict[asyncio.Task, object], tasks: list[asyncio.Task]) -> None:
+@runtime_checkable
+class Stoppable(Protocol):
+    """A worker that can be asked to finish what it holds and return (a consumer, a relay)."""
+
+    def stop(self) -> None: ...
+
+
+async def _stop_workers(stoppable: dict[asyncio.Task, Stoppable], tasks: list[asyncio.Task]) -> None:
     """Ask the relay and consumers to finish what they hold, give them STOP_GRACE_SECONDS, cancel the rest.
 
     A consumer completes and commits the event in hand and leaves its group; a relay publishes and
     marks the batch in hand. Sweeps are cancelled at once: each works in one transaction, which rolls back.
     """
     for owner in stoppable.values():
-        owner.stop()  # type: ignore[attr-defined]
+        owner.stop()
     for task in tasks:
         if task not in stoppable:
             task.cancel()

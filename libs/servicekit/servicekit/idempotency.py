@@ -97,7 +97,7 @@ class Idempotency:
         async with self.db.transaction() as session:
             await session.execute(delete(self.table).where(self._this_key()))
 
-    def _this_key(self):  # type: ignore[no-untyped-def]
+    def _this_key(self):
         return (self.table.c.scope == self.scope) & (self.table.c.key == self.key)
 
     async def _claim(self) -> Response | None:

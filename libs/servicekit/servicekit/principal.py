@@ -172,7 +172,7 @@ async def require_customer(principal: PrincipalDep) -> Principal:
     return principal
 
 
-def require_partner(*kinds: PartnerKind):  # type: ignore[no-untyped-def]
+def require_partner(*kinds: PartnerKind):
     """A partner of one of the given kinds (any kind when none are given)."""
 
     async def dependency(principal: PrincipalDep) -> Principal:

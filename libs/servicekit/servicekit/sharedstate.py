@@ -20,7 +20,7 @@ class SharedStateUnavailable(Exception):
     """Redis could not be asked; the caller must not act as if it had answered."""
 
 
-def redis_client(url: str):  # type: ignore[no-untyped-def]
+def redis_client(url: str):
     """An asyncio Redis client whose connects and commands give up after TIMEOUT_SECONDS."""
     import redis.asyncio as redis
 

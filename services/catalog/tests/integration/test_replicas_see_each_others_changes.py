@@ -31,7 +31,7 @@ async def replicas(request, tmp_path):
             yield clients
 
 
-async def srp_seen_by(client) -> int:  # type: ignore[no-untyped-def]
+async def srp_seen_by(client) -> int:
     return (await client.get(MODEL)).json()["srp_paise"]
 
 

@@ -74,7 +74,7 @@ class Ticks:
 
 
 @pytest.fixture
-def partner(server):  # type: ignore[no-untyped-def]
+def partner(server):
     scripted, _ = server
     scripted.script, scripted.requests = ["ok"], []
     return scripted
@@ -91,7 +91,7 @@ def ticks() -> Ticks:
 
 
 @pytest.fixture
-async def adapter(server, clock, ticks):  # type: ignore[no-untyped-def]
+async def adapter(server, clock, ticks):
     _, url = server
     pricing = PartnerPricing(
         url, "test-key", InMemoryPrices(), clock, CircuitBreaker(3, 30.0, ticks), timeout_seconds=0.3, max_attempts=3, backoff_seconds=0.01
