@@ -5,12 +5,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
-from eventing.testing import free_port
+from eventing.testing import free_port, poll
 from gateway.cli import dev_token
 from gateway.config import Settings
 from launcher.stack import REPO, SERVICES
@@ -19,14 +18,6 @@ from launcher.testing import TEST_ENV
 
 def bearer(account: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {dev_token(Settings(), account, [])}"}
-
-
-def wait_for(check, timeout: float = 90.0):
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-    return result
 
 
 def alive(pid: int) -> bool:
@@ -55,17 +46,17 @@ def test_a_killed_service_is_restarted_while_the_others_keep_serving_and_ctrl_c_
     with (tmp_path / "launcher.log").open("wb") as log:
         launcher = subprocess.Popen([sys.executable, "-m", "launcher", "run"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
     try:
-        wait_for(healthy)
+        poll(healthy, timeout=90.0, interval=0.2)
         before = state()
         # (The catalog, as any service would: a consumer that has just restarted only stops once its group has let it
         # join, which on Tansu takes seconds the test need not spend; tests/scaled kills a coupon worker.)
         os.kill(before["catalog"]["pid"], signal.SIGKILL)
-        wait_for(lambda: state()["catalog"]["pid"] is None or state()["catalog"]["restarts"] == 1)
+        poll(lambda: state()["catalog"]["pid"] is None or state()["catalog"]["restarts"] == 1, timeout=90.0, interval=0.2)
         mine = httpx.get(f"{gateway}/api/v1/me/coupons", headers=bearer("acc-1"), timeout=5)
         assert mine.status_code == 200  # the rest still serve
-        after = wait_for(lambda: (s := state())["catalog"]["restarts"] == 1 and s["catalog"]["pid"] and s)
+        after = poll(lambda: (s := state())["catalog"]["restarts"] == 1 and s["catalog"]["pid"] and s, timeout=90.0, interval=0.2)
         assert {n: after[n]["pid"] for n in after if n != "catalog"} == {n: before[n]["pid"] for n in before if n != "catalog"}
-        wait_for(lambda: _answers(f"{gateway}/api/v1/catalog/models/mi-10-8gb-128gb"))  # the new catalog process serves
+        poll(lambda: _answers(f"{gateway}/api/v1/catalog/models/mi-10-8gb-128gb"), timeout=90.0, interval=0.2)  # the new catalog process serves
         pids = [entry["pid"] for entry in state().values()]
         launcher.send_signal(signal.SIGINT)
         assert launcher.wait(60) == 0

@@ -6,8 +6,9 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
+
+from eventing.testing import poll
 
 SUPERVISED = textwrap.dedent(
     """
@@ -37,14 +38,6 @@ SUPERVISED = textwrap.dedent(
 )
 
 
-def wait_for(check, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-    return result
-
-
 def state(here: Path) -> dict:
     try:
         return json.loads((here / "processes.json").read_text())["processes"]
@@ -66,14 +59,14 @@ def test_a_killed_process_is_restarted_the_others_keep_running_and_ctrl_c_stops_
     with log.open("w") as out:
         supervisor = subprocess.Popen([sys.executable, str(script), str(tmp_path)], stdout=out, stderr=subprocess.STDOUT)
     try:
-        first = wait_for(lambda: (s := state(tmp_path)) and s["front"]["pid"] and s["back"]["pid"] and s)
+        first = poll(lambda: (s := state(tmp_path)) and s["front"]["pid"] and s["back"]["pid"] and s, interval=0.05)
         os.kill(first["back"]["pid"], signal.SIGKILL)
-        restarted = wait_for(lambda: (s := state(tmp_path))["back"]["restarts"] == 1 and s["back"]["pid"] and s)
+        restarted = poll(lambda: (s := state(tmp_path))["back"]["restarts"] == 1 and s["back"]["pid"] and s, interval=0.05)
         assert restarted["back"]["pid"] != first["back"]["pid"]
         assert restarted["front"]["pid"] == first["front"]["pid"] and alive(first["front"]["pid"])
         assert f"back (pid {first['back']['pid']}) was killed by SIGKILL" in log.read_text()
         # A process that keeps failing at once waits longer each time.
-        wait_for(lambda: "crashing (pid" in log.read_text() and "restarting in 2.0 s" in log.read_text())
+        poll(lambda: "crashing (pid" in log.read_text() and "restarting in 2.0 s" in log.read_text(), interval=0.05)
         pids = [p["pid"] for p in state(tmp_path).values() if p["pid"]]
         supervisor.send_signal(signal.SIGINT)
         assert supervisor.wait(30) == 0

@@ -17,6 +17,7 @@ import asyncpg
 import httpx
 
 from catalog.seed.__main__ import sample_imei
+from eventing.testing import poll as poll_blocking
 from launcher.testing import RunningScaledStack
 from servicekit.clock import Clock
 from smartupgrade_partner.signing import sign_request
@@ -270,7 +271,7 @@ async def test_sigterm_to_api_replicas_under_load_drains_them_without_a_failed_r
         sigterm_at = time.monotonic()
         for name in victims:
             os.kill(old[name], signal.SIGTERM)
-        await asyncio.to_thread(lambda: _wait(lambda: all(scaled.state()[n]["pid"] not in (None, old[n]) for n in victims), 60))
+        await asyncio.to_thread(lambda: poll_blocking(lambda: all(scaled.state()[n]["pid"] not in (None, old[n]) for n in victims), 60))
         await asyncio.to_thread(scaled.wait_until_serving)
         stop.set()
         served = sum(await asyncio.gather(*workers))
@@ -314,7 +315,7 @@ async def test_300_exchanges_while_a_valuation_replica_and_a_coupon_worker_are_k
         await asyncio.gather(*tasks)
         elapsed = time.monotonic() - started
         assert len(exchanges) == total and len({e["id"] for e in exchanges.values()}) == total
-        await asyncio.to_thread(lambda: _wait(lambda: all(scaled.state()[n]["restarts"] >= 1 and scaled.state()[n]["pid"] != old[n] for n in victims), 60))
+        await asyncio.to_thread(lambda: poll_blocking(lambda: all(scaled.state()[n]["restarts"] >= 1 and scaled.state()[n]["pid"] != old[n] for n in victims), 60))
         await scaled.wait_until_settled(120)  # nothing left to publish or consume: a duplicate would have happened by now
 
         coupons = await _coupons(scaled, run)
@@ -329,13 +330,6 @@ async def test_300_exchanges_while_a_valuation_replica_and_a_coupon_worker_are_k
     log = scaled.log_text()
     assert all(f"{name} (pid {old[name]}) was killed by SIGKILL" in log for name in victims)
     print(f"{total} exchanges in {elapsed:.1f}s ({total / elapsed:.1f}/s), victims killed after {killed_at}; {client.retries} client retries")
-
-
-def _wait(check, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 async def _coupons(scaled: RunningScaledStack, run: str) -> list:

@@ -64,6 +64,15 @@ def running_broker(port: int | None = None) -> Iterator[str]:
         stop(process)
 
 
+def poll(check: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.1) -> T:
+    """The blocking twin of `eventually`: call `check` until it returns something truthy, or fail at the deadline."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        assert time.monotonic() < deadline, f"not within {timeout}s; last: {result!r}"
+        time.sleep(interval)
+    return result
+
+
 async def eventually(check: Callable[[], Awaitable[T | None]], timeout: float = 30.0, interval: float = 0.1, what: str = "the condition") -> T:
     """Poll an async check until it returns something truthy (and return that), or fail at the deadline.
 

@@ -5,8 +5,9 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
+
+from eventing.testing import poll
 
 WORKER = textwrap.dedent(
     """
@@ -56,21 +57,13 @@ WORKER = textwrap.dedent(
 )
 
 
-def wait_for(check, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-    return result
-
-
 def test_sigterm_finishes_the_event_in_hand_stops_the_rest_and_exits_0(tmp_path: Path) -> None:
     script, marks = tmp_path / "worker.py", tmp_path / "marks.txt"
     script.write_text(WORKER)
     marks.touch()
     process = subprocess.Popen([sys.executable, str(script), str(marks)], env=dict(os.environ, RUN_WORKERS="true"))
     try:
-        wait_for(lambda: "event 1 started" in marks.read_text())
+        poll(lambda: "event 1 started" in marks.read_text(), timeout=30.0, interval=0.02)
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0
     finally:
