@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Mapping
 
-SERVICES = ("catalog", "enrolment", "valuation", "coupon")
+SERVICES = ("catalog", "enrolment", "valuation", "coupon", "notification")
 ROLES = ("api", "worker", "migrate")
 # Below the orchestrators' grace period (Kubernetes 30 s, compose stop_grace_period 30 s), so open
 # requests finish before a SIGKILL; `make run` uses 3 s for a quick Ctrl-C.

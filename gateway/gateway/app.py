@@ -14,11 +14,14 @@ import orjson
 from starlette.types import Receive, Scope, Send
 from yarl import URL
 
-from gateway.addresses import client_address, rate_key, trace_parent
+from gateway.addresses import client_address, rate_key
+from gateway.apidocs import ApiDocuments
 from gateway.auth import Authenticator, Unauthenticated, bearer_token
 from gateway.config import Settings
+from gateway.console import Console
 from gateway.edge import SECURITY_HEADERS, Cors
 from gateway.forwarding import downstream_headers, upstream_headers
+from gateway.observed import Observed, forwarded_traceparent
 from gateway.openapi import OpenApiDocument
 from gateway.partners import load_partners
 from gateway.problems import send_body, send_problem
@@ -59,6 +62,9 @@ class Gateway:
         self.limits = {kind: Limit(*self.settings.limit(kind)) for kind in kinds}
         self.cors = Cors(self.settings)
         self.openapi = OpenApiDocument(self.upstreams, self.settings.openapi_refresh_seconds)
+        self.documents = ApiDocuments()
+        self.observed = Observed(self.settings)  # /metrics, the access log, tracing (gateway/observed.py)
+        self.console = Console(self.settings)
         self.timeout = aiohttp.ClientTimeout(total=self.settings.upstream_timeout_seconds)
         self.session: aiohttp.ClientSession | None = None
         self.fresh_session: aiohttp.ClientSession | None = None
@@ -68,7 +74,7 @@ class Gateway:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
         elif scope["type"] == "http":
-            await self._http(scope, receive, send)
+            await self.observed(scope, receive, send, self._http)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -90,6 +96,7 @@ class Gateway:
         fresh = aiohttp.TCPConnector(limit=64, force_close=True)
         self.fresh_session = aiohttp.ClientSession(connector=fresh, auto_decompress=False, skip_auto_headers=("User-Agent",))
         self._background = asyncio.create_task(self.openapi.keep_fresh(self.session))
+        self.observed.start()
 
     async def close(self) -> None:
         if self._background is not None:
@@ -97,6 +104,7 @@ class Gateway:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._background
         await self.limiter.close()
+        await self.observed.close()
         await self.replays.close()
         if self.session is not None:
             await self.session.close()
@@ -118,6 +126,12 @@ class Gateway:
         if method == "OPTIONS":
             preflight = self.cors.preflight(wanted.get(b"origin"))
             await send_body(send, 204 if preflight else 403, b"", "text/plain", request_id, SECURITY_HEADERS + (preflight or []))
+            return
+        if Console.serves(path):  # the web console's files and its dev sign-in: headers of their own
+            await self.console(scope, receive, send, request_id)
+            return
+        if ApiDocuments.serves(path):  # Swagger UI and the AsyncAPI document: a policy of their own (gateway/apidocs.py)
+            await self.documents(send, path, request_id, edge)
             return
         if path in ("/api/v1/health", "/api/v1/openapi.json", "/docs", "/health/live", "/health/ready"):
             await self._own_route(path, send, request_id, edge)
@@ -214,7 +228,7 @@ class Gateway:
         assert self.session is not None and self.fresh_session is not None
         headers = upstream_headers(scope["headers"])
         headers["x-request-id"] = request_id
-        headers["traceparent"] = trace_parent(traceparent)
+        headers["traceparent"] = forwarded_traceparent(traceparent)
         headers["x-forwarded-for"] = client
         url = URL(self.upstreams[service] + path_with_query, encoded=True)
         method = scope["method"]

@@ -25,8 +25,11 @@ class Settings(BaseSettings):
     enrolment_url: str = Field("http://127.0.0.1:8102", validation_alias="ENROLMENT_URL")
     valuation_url: str = Field("http://127.0.0.1:8103", validation_alias="VALUATION_URL")
     coupon_url: str = Field("http://127.0.0.1:8104", validation_alias="COUPON_URL")
+    notification_url: str = Field("http://127.0.0.1:8105", validation_alias="NOTIFICATION_URL")
 
     internal_secret: str = Field("", validation_alias="INTERNAL_SECRET")
+    # Bearer token Prometheus sends to scrape the gateway's /metrics (as the services'); unset, not served.
+    metrics_token: str = Field("", validation_alias="METRICS_TOKEN")
     # Customer tokens. Algorithms come from here, never from the token's header.
     jwt_issuer: str = Field(DEV_ISSUER, validation_alias="JWT_ISSUER")
     jwt_audience: str = Field("smartupgrade-api", validation_alias="JWT_AUDIENCE")
@@ -69,6 +72,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_unsafe_settings(self) -> "Settings":
         check_secret("INTERNAL_SECRET", self.internal_secret, self.env)
+        check_secret("METRICS_TOKEN", self.metrics_token, self.env, required=False)
         if self.env is Environment.PRODUCTION:
             if self.jwks_url is None:
                 raise Refused("JWKS_URL is not set; ENV=production validates the account service's tokens from its JWKS")
@@ -86,4 +90,4 @@ class Settings(BaseSettings):
         return float(rate), int(burst)
 
     def upstreams(self) -> dict[str, str]:
-        return {"catalog": self.catalog_url, "enrolment": self.enrolment_url, "valuation": self.valuation_url, "coupon": self.coupon_url}
+        return {"catalog": self.catalog_url, "enrolment": self.enrolment_url, "valuation": self.valuation_url, "coupon": self.coupon_url, "notification": self.notification_url}

@@ -8,24 +8,31 @@ import logging
 import aiohttp
 import orjson
 
+from servicekit.openapi import PROBLEM_SCHEMA, add_problem_codes, problem_codes
+
 log = logging.getLogger("gateway.openapi")
 
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "description": "RFC 9457 problem details with a stable machine-readable code.",
-    "required": ["type", "title", "status", "detail", "code"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "code": {"type": "string", "examples": ["imei_invalid"]},
-        "errors": {"type": "array", "items": {"type": "object"}},
-    },
+# Codes the gateway answers itself, on any route, before or instead of the service.
+GATEWAY_CODES = {
+    400: ["duplicate_credentials"],
+    401: ["unauthorized"],
+    413: ["payload_too_large"],
+    414: ["uri_too_long"],
+    429: ["rate_limited"],
+    431: ["headers_too_large"],
+    500: ["internal_error"],
+    503: ["upstream_unavailable"],
+    504: ["upstream_timeout"],
 }
 SECURITY_SCHEMES = {
-    "customer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "Account token; `sub` is the account id. Ops tokens carry the `ops` role."},
-    "partnerKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key", "description": "Partner key id."},
+    "customer": {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+        "description": "Account token; `sub` is the account id. An operation for ops only requires the role: `customer: [ops]` (the `roles` claim holds `ops`).",
+    },
+    "partnerKey": {
+        "type": "apiKey", "in": "header", "name": "X-Api-Key",
+        "description": "Partner key id. An operation open to some partner kinds only lists them (`retailer`, `logistics`, `checkout`); others are answered 404.",
+    },
     "partnerSignature": {
         "type": "apiKey",
         "in": "header",
@@ -75,8 +82,10 @@ def _with_problems(operations: dict, service: str) -> dict:
             continue
         operation.setdefault("tags", [service])
         responses = operation["responses"]
-        if "422" in responses:
-            responses["422"] = _PROBLEM_RESPONSE
+        if "422" in responses and not problem_codes(responses["422"]):
+            responses["422"] = _PROBLEM_RESPONSE  # a service document from before per-code responses
+        for status, codes in GATEWAY_CODES.items():
+            add_problem_codes(responses, status, codes)
         responses.setdefault("default", _PROBLEM_RESPONSE)
     return operations
 
@@ -124,7 +133,8 @@ class OpenApiDocument:
         return (
             "<!doctype html><html><head><meta charset='utf-8'><title>Smart Upgrade &amp; Exchange API</title>"
             "<style>body{font-family:sans-serif;margin:2em}td{padding:.2em .8em;border-bottom:1px solid #ddd}</style></head><body>"
-            "<h1>Smart Upgrade &amp; Exchange API</h1><p>Machine-readable: <a href='/api/v1/openapi.json'>/api/v1/openapi.json</a>. "
+            "<h1>Smart Upgrade &amp; Exchange API</h1><p>Machine-readable: <a href='/api/v1/openapi.json'>/api/v1/openapi.json</a>; "
+            "interactive: <a href='/api/v1/docs'>/api/v1/docs</a>; events: <a href='/api/v1/asyncapi.json'>/api/v1/asyncapi.json</a>. "
             "Customers send <code>Authorization: Bearer</code>; partners sign with <code>X-Api-Key</code> and <code>X-Signature</code>. "
             "Errors are <code>application/problem+json</code>.</p><table>" + "".join(rows) + "</table></body></html>"
         ).encode()

@@ -12,6 +12,13 @@ ROUTES: list[tuple[str, str]] = [
     ("/api/v1/market-prices", "valuation"),
     ("/api/v1/coupons", "coupon"),
     ("/api/v1/me/coupons", "coupon"),
+    ("/api/v1/webhooks", "notification"),
+    ("/api/v1/me/notifications", "notification"),
+    # Event-flow tools for ops (dead letters, outbox, consumer lag), one prefix per service.
+    ("/api/v1/ops/catalog", "catalog"),
+    ("/api/v1/ops/enrolment", "enrolment"),
+    ("/api/v1/ops/valuation", "valuation"),
+    ("/api/v1/ops/coupon", "coupon"),
 ]
 
 

@@ -31,6 +31,7 @@ from eventing.envelope import Envelope
 from eventing.outbox import Outbox
 from eventing.tables import add_outbox
 from eventing.testing import caught_up, eventually, read_to_end, running_broker
+from notification.events.inbound import subscriptions as notification_subscriptions
 from servicekit.clock import FixedClock
 from servicekit.settings import ServiceSettings
 from servicekit.testing import migrated_database, principal_headers, service_client
@@ -49,6 +50,7 @@ def consumers() -> dict[str, dict]:
         "enrolment": enrolment_subscriptions(outbox, clock),
         "valuation": valuation_subscriptions(outbox, clock),
         "coupon": coupon_subscriptions(outbox, clock, 14),
+        "notification": notification_subscriptions(clock),
     }
 
 

@@ -140,8 +140,13 @@ def test_api_and_gateway_pods_are_probed_for_liveness_and_readiness_on_their_htt
     for document, template in pod_templates():
         component = labels_of(document)["app.kubernetes.io/component"]
         for container in template["spec"]["containers"]:
-            if component in ("worker", "migration"):
-                assert "ports" not in container and "livenessProbe" not in container, "workers take no connections"
+            if component == "worker":
+                # Only the scraper connects, to /metrics on WORKER_METRICS_PORT (docs/observability.md).
+                assert container["ports"] == [{"name": "metrics", "containerPort": 9464, "protocol": "TCP"}]
+                assert "livenessProbe" not in container
+                continue
+            if component == "migration":
+                assert "ports" not in container and "livenessProbe" not in container, "a migration takes no connections"
                 continue
             (port,) = container["ports"]
             assert port["name"] == "http"
@@ -154,16 +159,31 @@ def test_the_network_policies_select_the_pods_as_labelled_and_open_the_ports_the
     policies = {p["metadata"]["name"]: p["spec"] for p in objects("NetworkPolicy")}
     for document, template in pod_templates():
         labels, component = template["metadata"]["labels"], labels_of(document)["app.kubernetes.io/component"]
-        selecting = [name for name, spec in policies.items() if spec["podSelector"] and matches(spec["podSelector"]["matchLabels"], labels)]
+        # Ingress policies here; an egress-only one (the notification worker's reach to partners) is checked below.
+        selecting = [
+            name for name, spec in policies.items()
+            if spec["podSelector"] and matches(spec["podSelector"]["matchLabels"], labels) and "Ingress" in spec["policyTypes"]
+        ]  # fmt: skip
         ports = {p["containerPort"] for c in template["spec"]["containers"] for p in c.get("ports", [])}
         if component == "api":
             assert selecting == ["services-only-from-gateway"], document["metadata"]["name"]
         elif component == "gateway":
             assert selecting == ["gateway-from-ingress"]
+        elif component == "worker":
+            assert selecting == ["workers-metrics-from-prometheus"], document["metadata"]["name"]
         else:
             assert selecting == [], f"{document['metadata']['name']}: nothing may reach a {component} pod"
         opened = {p["port"] for name in selecting for rule in policies[name]["ingress"] for p in rule["ports"]}
         assert ports == opened, document["metadata"]["name"]
+
+
+def test_the_notification_worker_reaches_no_private_address_on_the_webhook_and_mail_ports() -> None:
+    policy = next(p["spec"] for p in objects("NetworkPolicy") if p["metadata"]["name"] == "notification-worker-egress")
+    assert policy["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "notification", "app.kubernetes.io/component": "worker"}
+    (internet,) = [rule for rule in policy["egress"] if "to" in rule]
+    blocked = set(internet["to"][0]["ipBlock"]["except"])
+    assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8"} <= blocked
+    assert {p["port"] for p in internet["ports"]} == {443, 587}
 
 
 def test_api_containers_listen_on_the_port_their_setting_names() -> None:

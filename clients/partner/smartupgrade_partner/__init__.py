@@ -5,5 +5,9 @@ from smartupgrade_partner.client import PartnerClient
 from smartupgrade_partner.operations import Checklist, Condition, OrderLine
 from smartupgrade_partner.policy import PartnerApiError
 from smartupgrade_partner.signing import sign_request
+from smartupgrade_partner.webhooks import WebhookVerificationError, verify_webhook
 
-__all__ = ["AsyncPartnerClient", "Checklist", "Condition", "OrderLine", "PartnerApiError", "PartnerClient", "sign_request"]
+__all__ = [
+    "AsyncPartnerClient", "Checklist", "Condition", "OrderLine", "PartnerApiError", "PartnerClient", "WebhookVerificationError", "sign_request",
+    "verify_webhook",
+]

@@ -117,6 +117,35 @@ class PartnerOperations(Generic[Result]):
         path = f"/api/v1/coupons/{_segment(code)}/redemptions/{_segment(redemption_id)}/release"
         return self._send(Call.post(path, None, idempotency_key))
 
+    def register_webhook_endpoint(self, url: str, event_types: list[str] | None = None, description: str = "") -> Result:
+        """Receive events about your own plans, exchanges and redemptions at `url` (`["*"]`: every type).
+
+        The answer holds the endpoint's `secret` (`whsec_…`) this once: keep it to `verify_webhook`.
+        Registering the same URL again is 409 `webhook_endpoint_exists` naming the endpoint; rotate its secret if lost.
+        """
+        body = {"url": url, "event_types": event_types or ["*"], "description": description}
+        return self._send(Call.post("/api/v1/webhooks/endpoints", body, None))
+
+    def webhook_endpoints(self) -> Result:
+        """Your endpoints, newest first (`items`, `next_cursor`), each with its status and, when disabled, why."""
+        return self._send(Call("GET", "/api/v1/webhooks/endpoints"))
+
+    def webhook_deliveries(self, endpoint_id: str, cursor: str | None = None) -> Result:
+        """The endpoint's delivery log, newest first: status, attempts, latency, last response code."""
+        return self._send(Call("GET", f"/api/v1/webhooks/endpoints/{_segment(endpoint_id)}/deliveries", params={"cursor": cursor} if cursor else None))
+
+    def redeliver_webhook(self, endpoint_id: str, delivery_id: str) -> Result:
+        """Send a delivery again from now (same webhook-id)."""
+        return self._send(Call.post(f"/api/v1/webhooks/endpoints/{_segment(endpoint_id)}/deliveries/{_segment(delivery_id)}/redeliver", None, None))
+
+    def rotate_webhook_secret(self, endpoint_id: str) -> Result:
+        """A new secret (in the answer, this once); the old one keeps signing beside it for 24 h."""
+        return self._send(Call.post(f"/api/v1/webhooks/endpoints/{_segment(endpoint_id)}/secret/rotate", None, None))
+
+    def enable_webhook_endpoint(self, endpoint_id: str) -> Result:
+        """Deliver again after the endpoint was disabled (by you, by ops, or after a day of failures)."""
+        return self._send(Call.post(f"/api/v1/webhooks/endpoints/{_segment(endpoint_id)}/enable", None, None))
+
     def get(self, path: str, params: Mapping[str, str] | None = None) -> Result:
         """Any read the partner may make, e.g. `get(f"/api/v1/exchanges/{exchange_id}")`."""
         return self._send(Call("GET", path, params=params))

@@ -4,7 +4,7 @@
 # database (SPEC §2); here none can. Passwords come from the environment (.env), never from this file.
 set -euo pipefail
 
-for service in catalog enrolment valuation coupon; do
+for service in catalog enrolment valuation coupon notification; do
   variable="${service^^}_DB_PASSWORD"
   password="${!variable:?$variable is not set}"
   # psql variables (:"name" identifiers, :'password' literals) quote the values: no SQL is built by hand.

@@ -1,4 +1,4 @@
-"""`python -m launcher run | run-scaled | migrate | token --account ID [--role ops]`."""
+"""`python -m launcher run | run-scaled | migrate | token --account ID [--role ops] | ops …` (see launcher.ops)."""
 
 import subprocess
 import sys
@@ -56,8 +56,12 @@ def main() -> None:
     elif command == "token":
         # The dev issuer's secret lives in this data directory, so the token is made with its settings.
         sys.exit(subprocess.call([sys.executable, "-m", "gateway.cli", "token", *sys.argv[2:]], env=stack.env()))
+    elif command == "ops":
+        from launcher import ops
+
+        sys.exit(ops.main(sys.argv[2:], stack))
     else:
-        sys.exit(f"unknown command {command}; use run, run-scaled, migrate or token")
+        sys.exit(f"unknown command {command}; use run, run-scaled, migrate, token or ops")
 
 
 if __name__ == "__main__":

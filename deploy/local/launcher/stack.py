@@ -7,12 +7,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SERVICES = ["catalog", "enrolment", "valuation", "coupon"]
+SERVICES = ["catalog", "enrolment", "valuation", "coupon", "notification"]
 SEEDED = ["catalog", "valuation"]
 REPO = Path(__file__).resolve().parents[3]
 # Made once per data directory and kept in it (var/secrets.env, readable by its owner only):
 # nothing in the repository can sign an identity, a token or a metrics scrape.
-SECRETS = ("INTERNAL_SECRET", "JWT_SECRET", "METRICS_TOKEN")
+SECRETS = ("INTERNAL_SECRET", "JWT_SECRET", "METRICS_TOKEN", "NOTIFICATION_SECRETS_KEY")
 
 
 @dataclass
@@ -22,7 +22,7 @@ class Stack:
     var_dir: Path = Path("var")
     gateway_port: int = 8000
     broker_port: int = 19092
-    service_ports: dict[str, int] = field(default_factory=lambda: {"catalog": 8101, "enrolment": 8102, "valuation": 8103, "coupon": 8104})
+    service_ports: dict[str, int] = field(default_factory=lambda: {"catalog": 8101, "enrolment": 8102, "valuation": 8103, "coupon": 8104, "notification": 8105})
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod

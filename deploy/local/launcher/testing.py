@@ -20,6 +20,8 @@ from launcher.stack import REPO, SERVICES, Stack
 TEST_ENV = {
     "KAFKA_SESSION_TIMEOUT_MS": "6000", "RELAY_POLL_SECONDS": "0.2", "RATE_CUSTOMER": "500/1000", "RATE_PARTNER": "500/1000",
     "RATE_OPS": "500/1000", "RATE_ANONYMOUS": "500/1000", "RATE_COUPON_LOOKUP": "500/1000",
+    # Webhook retries within seconds, not minutes, so a receiver that fails first is seen to get everything.
+    "WEBHOOK_POLL_SECONDS": "0.2", "WEBHOOK_BACKOFF_FIRST_SECONDS": "0.5", "WEBHOOK_BACKOFF_CAP_SECONDS": "2", "NOTIFICATION_POLL_SECONDS": "0.3",
 }
 
 
@@ -82,6 +84,7 @@ CONSUMER_GROUPS = {
     "enrolment": ["catalog.events", "valuation.events"],
     "valuation": ["catalog.events", "enrolment.events", "coupon.events"],
     "coupon": ["catalog.events", "valuation.events"],
+    "notification": ["enrolment.events", "valuation.events", "coupon.events"],
 }
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from contracts.base import Event
 from eventing.envelope import Envelope
+from eventing.tracing import current_trace_context
 
 _WAKE_FLAG = "eventing.outbox_written"
 
@@ -21,9 +22,15 @@ class Outbox:
         self._listeners: list = []
 
     async def add(self, session: AsyncSession, event_: Event, now: datetime | None = None) -> Envelope:
-        """Record one event; it is published only if the surrounding transaction commits."""
+        """Record one event; it is published only if the surrounding transaction commits.
+
+        The active trace context (the request or event that caused this one) goes into the envelope
+        as the CloudEvents tracing extension, so the consumer continues the same trace.
+        """
         now = now or datetime.now(UTC)
         envelope = Envelope.wrap(event_, self.source, now)
+        if trace_context := current_trace_context():
+            envelope = envelope.model_copy(update=trace_context)
         await session.execute(
             insert(self.table).values(
                 event_id=envelope.id,

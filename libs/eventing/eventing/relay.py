@@ -6,13 +6,16 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 
+import orjson
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eventing.envelope import TRACE_ATTRIBUTES, kafka_headers
 from eventing.kafka import KafkaSettings, ensure_topics, new_producer, start_when_up
-from eventing.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
+from eventing.metrics import EVENTS_PUBLISHED, OUTBOX_OLDEST_PENDING_AGE, OUTBOX_PENDING
 from eventing.outbox import Outbox
+from eventing.tracing import publishing
 
 log = logging.getLogger("eventing.relay")
 
@@ -141,15 +144,13 @@ class OutboxRelay:
     async def _send(self, rows: list) -> None:
         assert self._producer is not None
         # Sent in id order; the producer keeps one batch in flight per partition, so order holds.
-        futures = [
-            await self._producer.send(
-                row.topic,
-                row.envelope.encode(),
-                key=row.key.encode(),
-                headers=[("ce_type", row.type.encode()), ("ce_id", row.event_id.encode()), ("ce_subject", row.key.encode())],
-            )
-            for row in rows
-        ]
+        # CloudEvents Kafka binding, structured mode: the value is the whole envelope as stored.
+        futures = []
+        for row in rows:
+            trace = _trace_context(row.envelope)
+            with publishing(row.topic, row.type, row.event_id, row.key, trace):
+                headers = kafka_headers(row.type, row.event_id, row.key, trace)
+                futures.append(await self._producer.send(row.topic, row.envelope.encode(), key=row.key.encode(), headers=headers))
         await asyncio.gather(*futures)
         EVENTS_PUBLISHED.labels(self.source).inc(len(rows))
 
@@ -180,7 +181,30 @@ class OutboxRelay:
             await session.execute(delete(self.table).where(self.table.c.published_at < cutoff))
 
     async def measure_pending(self) -> int:
+        """Backlog and the age of its oldest event, for the gauges (on the housekeeping tick)."""
         async with self.read_session() as session:
-            count = await session.scalar(select(func.count()).select_from(self.table).where(self.table.c.published_at.is_(None)))
-        OUTBOX_PENDING.labels(self.source).set(count or 0)
-        return count or 0
+            row = (
+                await session.execute(
+                    select(func.count(), func.min(self.table.c.created_at)).select_from(self.table).where(self.table.c.published_at.is_(None))
+                )
+            ).one()
+        count, oldest = row[0] or 0, row[1]
+        OUTBOX_PENDING.labels(self.source).set(count)
+        OUTBOX_OLDEST_PENDING_AGE.labels(self.source).set(_age_seconds(oldest))
+        return count
+
+
+def _age_seconds(since: datetime | None) -> float:
+    if since is None:
+        return 0.0
+    if since.tzinfo is None:  # SQLite hands timestamps back without their zone; they are UTC
+        since = since.replace(tzinfo=UTC)
+    return max(0.0, (datetime.now(UTC) - since).total_seconds())
+
+
+def _trace_context(envelope: str) -> dict[str, str]:
+    """The tracing extension of a stored envelope; only parsed when the text mentions one."""
+    if "traceparent" not in envelope:
+        return {}
+    document = orjson.loads(envelope)
+    return {name: document[name] for name in TRACE_ATTRIBUTES if isinstance(document.get(name), str)}

@@ -19,10 +19,13 @@ from servicekit.db import Database
 from servicekit.http import BodyLimit, RequestContext
 from servicekit.idempotency import purge_expired_keys
 from servicekit.logging import configure_logging
+from servicekit.openapi import DocumentedApp
 from servicekit.principal import LIFETIME_SECONDS, PrincipalVerifier
 from servicekit.problems import Problem, install_problem_handlers
 from servicekit.replay import replay_guard
 from servicekit.settings import ServiceSettings
+from servicekit.tracing import configure_tracing, flush_tracing, instrument_app, instrument_engine
+from servicekit.worker_metrics import serve_worker_metrics
 
 log = logging.getLogger("servicekit.app")
 
@@ -58,6 +61,8 @@ def create_service_app(
         configure_logging(name, settings.log_level)
         app.state.settings = settings
         app.state.db = Database(database_url)
+        instrument_engine(app.state.db.writer)
+        instrument_engine(app.state.db.reader)
         app.state.clock = clock or Clock()
         # A forwarded identity's id is remembered past its expiry (and the verifier's leeway).
         seen = replay_guard(settings.redis_url, LIFETIME_SECONDS + 10, f"{settings.redis_prefix}{name}:jti:")
@@ -94,10 +99,11 @@ def create_service_app(
                 await shutdown(app)
             await seen.close()
             await app.state.db.dispose()
+            await asyncio.to_thread(flush_tracing)
 
     # No /docs or /redoc on a service: people read the gateway's merged docs. /openapi.json stays
     # (the gateway merges it; it holds nothing the public document does not).
-    app = FastAPI(title=f"Smart Upgrade & Exchange — {name}", version="1.0.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = DocumentedApp(title=f"Smart Upgrade & Exchange — {name}", version="1.0.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service_name = name
     app.state.service_settings = settings
     install_problem_handlers(app)
@@ -133,6 +139,10 @@ def create_service_app(
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext, service=name)
+    # Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/observability.md). Set up here, not in the lifespan:
+    # middleware cannot be added once the app runs. Outermost, so the span covers the request id and the body limit.
+    if configure_tracing(name):
+        instrument_app(app)
     return app
 
 
@@ -193,11 +203,16 @@ async def run_workers_forever(app: FastAPI) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
+    settings: ServiceSettings = app.state.service_settings
     try:
         async with app.router.lifespan_context(app):
+            # Scraped apart from the API replicas: lag and handler figures live in this process.
+            scrapes = await serve_worker_metrics(settings.worker_metrics_port, settings.metrics_token)
             log.info("workers running")
             await stopping.wait()
             log.info("stopping workers")
+            if scrapes is not None:
+                scrapes.close()
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)

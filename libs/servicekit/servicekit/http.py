@@ -9,6 +9,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from servicekit.logging import request_id_var
 from servicekit.problems import problem_response
 
+# A label takes only these values: anything else a client invents is "other", so it cannot grow the series.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 REQUEST_LATENCY = Histogram(
     "http_request_duration_seconds",
     "Time to answer an HTTP request",
@@ -49,7 +52,8 @@ class RequestContext:
             await self.app(scope, receive, send_with_id)
         finally:
             route = scope.get("route")
-            REQUEST_LATENCY.labels(self.service, scope["method"], getattr(route, "path", "unmatched"), str(status)).observe(
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
+            REQUEST_LATENCY.labels(self.service, method, getattr(route, "path", "unmatched"), str(status)).observe(
                 time.perf_counter() - started
             )
             request_id_var.reset(token)

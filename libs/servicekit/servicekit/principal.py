@@ -11,8 +11,9 @@ import base64
 import hashlib
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import Annotated, Literal, Protocol
+from typing import Annotated, Literal, Protocol, get_args
 
 import jwt
 from fastapi import Depends, Request
@@ -181,12 +182,36 @@ def require_partner(*kinds: PartnerKind):
             raise Problem(404, "not_found", "Not found.")
         return principal
 
+    ADMITS[dependency] = tuple(f"partner:{kind}" for kind in (kinds or get_args(PartnerKind)))
     return dependency
 
 
 async def require_signed_in(principal: PrincipalDep) -> Principal:
     _require_signed_in(principal)
     return principal
+
+
+Guard = Callable[..., Awaitable[Principal]]
+
+
+def admits(*callers: str) -> Callable[[Guard], Guard]:
+    """Declare whom a route's own guard lets in (`ops`, `customer`, `partner:<kind>`), for the OpenAPI document."""
+
+    def declare(guard: Guard) -> Guard:
+        ADMITS[guard] = callers
+        return guard
+
+    return declare
+
+
+# Who each guard admits, as the OpenAPI document states it (servicekit.openapi reads this, so a route's
+# documented callers are its guard's): `customer` any signed-in account, `ops` an ops account,
+# `partner:<kind>` a partner of that kind. A route with no guard is public.
+ADMITS: dict[Guard, tuple[str, ...]] = {
+    require_ops: ("ops",),
+    require_customer: ("customer",),
+    require_signed_in: ("customer", *(f"partner:{kind}" for kind in get_args(PartnerKind))),
+}
 
 
 OpsDep = Annotated[Principal, Depends(require_ops)]

@@ -139,3 +139,4 @@ class RefusalAnswers:
             return problem_response(problem.status, problem.code, problem.detail, problem.errors, **problem.extra)
 
         app.add_exception_handler(Refused, answer)
+        app.state.refusal_status = self.status  # the codes the OpenAPI document lists (servicekit.openapi)

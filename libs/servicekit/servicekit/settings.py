@@ -48,6 +48,8 @@ class ServiceSettings(BaseSettings):
     internal_secret: str = Field("", validation_alias="INTERNAL_SECRET")
     # Bearer token Prometheus sends to scrape /metrics; without one /metrics is not served.
     metrics_token: str = Field("", validation_alias="METRICS_TOKEN")
+    # A worker-only process (`python -m <svc>.worker`) serves its /metrics on this port; 0: not at all.
+    worker_metrics_port: int = Field(0, ge=0, le=65535, validation_alias="WORKER_METRICS_PORT")
     # Shared by API replicas: forwarded identities already used (each is accepted once). In memory without it.
     redis_url: str | None = Field(None, validation_alias="REDIS_URL")
     # Keys in Redis are `<REDIS_PREFIX><service>:jti:<id>`; a prefix per deployment (or test run) keeps them apart.

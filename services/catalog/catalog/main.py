@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from catalog.api.routes import router
 from catalog.config import Settings
-from catalog.db.tables import idempotency_keys, outbox
+from catalog.db.tables import idempotency_keys, ops_audit, outbox
 from catalog.service import errors
 from catalog.service.freshness import CatalogFreshness
 from catalog.service.view import CatalogView
@@ -12,7 +12,8 @@ from contracts.catalog import TOPIC
 from eventing.outbox import Outbox
 from servicekit.app import create_service_app
 from servicekit.clock import Clock
-from servicekit.events import outbox_relay
+from servicekit.eventops import event_ops_router
+from servicekit.events import event_ops, outbox_relay
 
 SERVICE = "catalog"
 
@@ -24,11 +25,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.outbox = Outbox(outbox, source=f"/{SERVICE}")
         app.state.view = CatalogView(app.state.db, settings.view_refresh_seconds)
         app.state.relay = outbox_relay(app.state.db, app.state.outbox, TOPIC, settings)
+        app.state.event_ops = event_ops(SERVICE, app.state.db, ops_audit, app.state.outbox, None)
 
     app = create_service_app(
         SERVICE,
         settings,
-        [router],
+        [router, event_ops_router(SERVICE)],
         database_url=settings.database_url,
         clock=clock,
         idempotency_table=idempotency_keys,

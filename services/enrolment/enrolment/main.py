@@ -11,14 +11,15 @@ from fastapi import FastAPI
 from contracts.enrolment import TOPIC
 from enrolment.api.routes import router
 from enrolment.config import Settings
-from enrolment.db.tables import idempotency_keys, inbox, outbox
+from enrolment.db.tables import idempotency_keys, inbox, ops_audit, outbox
 from enrolment.events.inbound import subscriptions
 from enrolment.service import errors
 from enrolment.service.lapsing import sweep_forever
 from eventing.outbox import Outbox
 from servicekit.app import create_service_app
 from servicekit.clock import Clock
-from servicekit.events import inbox_consumer, outbox_relay
+from servicekit.eventops import event_ops_router
+from servicekit.events import event_ops, inbox_consumer, outbox_relay
 
 SERVICE = "enrolment"
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.outbox = Outbox(outbox, source=f"/{SERVICE}")
         app.state.relay = outbox_relay(db, app.state.outbox, TOPIC, settings)
         app.state.consumer = inbox_consumer(SERVICE, db, inbox, subscriptions(app.state.outbox, app.state.clock), settings)
+        app.state.event_ops = event_ops(SERVICE, db, ops_audit, app.state.outbox, app.state.consumer)
 
     def workers(app: FastAPI) -> list:
         lapse_sweep = functools.partial(sweep_forever, app.state.db, app.state.outbox, app.state.clock, settings.lapse_sweep_seconds)
@@ -39,7 +41,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app = create_service_app(
         SERVICE,
         settings,
-        [router],
+        [router, event_ops_router(SERVICE)],
         database_url=settings.database_url,
         clock=clock,
         idempotency_table=idempotency_keys,

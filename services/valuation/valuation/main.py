@@ -8,10 +8,11 @@ from contracts.valuation import TOPIC
 from eventing.outbox import Outbox
 from servicekit.app import create_service_app
 from servicekit.clock import Clock
-from servicekit.events import inbox_consumer, outbox_relay
+from servicekit.eventops import event_ops_router
+from servicekit.events import event_ops, inbox_consumer, outbox_relay
 from valuation.api import ops_routes, routes
 from valuation.config import Settings
-from valuation.db.tables import idempotency_keys, inbox, outbox
+from valuation.db.tables import idempotency_keys, inbox, ops_audit, outbox
 from valuation.events.inbound import subscriptions
 from valuation.pricing import PricingAdapter
 from valuation.pricing.breaker import CircuitBreaker
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, pri
         db = app.state.db
         app.state.relay = outbox_relay(db, app.state.outbox, TOPIC, settings)
         app.state.consumer = inbox_consumer(SERVICE, db, inbox, subscriptions(app.state.outbox, app.state.clock), settings)
+        app.state.event_ops = event_ops(SERVICE, db, ops_audit, app.state.outbox, app.state.consumer)
 
     async def shutdown(app: FastAPI) -> None:
         close = getattr(app.state.pricing, "close", None)  # the partner adapter's HTTP client
@@ -58,7 +60,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, pri
     app = create_service_app(
         SERVICE,
         settings,
-        [routes.router, ops_routes.router],
+        [routes.router, ops_routes.router, event_ops_router(SERVICE)],
         database_url=settings.database_url,
         clock=clock,
         idempotency_table=idempotency_keys,

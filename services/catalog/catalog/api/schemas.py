@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from catalog.domain.model import PhoneModel, SrpPoint
 from servicekit.inputs import DAY_RANGE, PRINTABLE, Day
@@ -13,6 +13,8 @@ MAX_PRICE_PAISE = 1_000_000_000
 
 
 class SrpPointBody(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"effective_from": "2026-12-01", "srp_paise": 1099900}]})
+
     effective_from: Day = Field(description=f"Asia/Kolkata date the SRP takes effect, {DAY_RANGE}")
     srp_paise: Paise = Field(gt=0, le=MAX_PRICE_PAISE, description="SRP in paise (Rs 9,999 = 999900)")
 
@@ -33,6 +35,8 @@ class ExchangeBody(BaseModel):
 
 class ModelBody(BaseModel):
     """A whole model, as ops PUT it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"brand": "Redmi", "name": "Redmi 9 Prime 4GB/64GB", "ram_gb": 4, "storage_gb": 64, "category": "smartphone", "launch_date": "2020-08-06", "srp_history": [{"effective_from": "2020-08-06", "srp_paise": 999900}], "tacs": ["99000101"], "smart_upgrade": {"eligible": True, "fee_paise": 49900}, "exchange": {"eligible": True}}]})
 
     brand: str = Field(min_length=1, max_length=50, pattern=PRINTABLE)
     name: str = Field(min_length=1, max_length=200, pattern=PRINTABLE)

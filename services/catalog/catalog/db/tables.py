@@ -2,7 +2,7 @@
 
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, MetaData, String, Table
 
-from eventing.tables import add_outbox
+from eventing.tables import add_ops_audit, add_outbox
 from servicekit.idempotency import add_idempotency_keys
 from servicekit.types import UtcDateTime
 
@@ -40,4 +40,5 @@ tacs = Table(
 )
 
 outbox = add_outbox(metadata)
+ops_audit = add_ops_audit(metadata)
 idempotency_keys = add_idempotency_keys(metadata)

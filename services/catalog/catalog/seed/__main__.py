@@ -21,9 +21,15 @@ def seed_models() -> list[dict]:
     return json.loads(SEED_FILE.read_text())["models"]
 
 
+class UnknownModel(LookupError):
+    """No seeded model has this id."""
+
+
 def sample_imei(model_id: str, serial: int = 1) -> str:
     """A valid IMEI with the model's first sample TAC (for trying the API, never a real phone)."""
-    model = next(m for m in seed_models() if m["id"] == model_id)
+    model = next((m for m in seed_models() if m["id"] == model_id), None)
+    if model is None:
+        raise UnknownModel(model_id)
     body = f"{model['tacs'][0]}{serial:06d}"
     return body + str(luhn_check_digit(body))
 
@@ -38,10 +44,21 @@ async def load_once(database_url: str) -> int:
         await db.dispose()
 
 
+def print_sample_imei(model_id: str) -> int:
+    """`make imei MODEL=…`: the IMEI on stdout (exit 0), or why not and the model ids on stderr (exit 2, a usage error)."""
+    try:
+        print(sample_imei(model_id))
+        return 0
+    except UnknownModel:
+        said = f"Unknown model id {model_id!r}." if model_id else "No model given."
+        ids = "\n".join(f"  {m['id']}" for m in seed_models())
+        print(f"{said} Run: make imei MODEL=<model id>, with one of the seeded models:\n{ids}", file=sys.stderr)
+        return 2
+
+
 def main() -> None:
-    if len(sys.argv) >= 3 and sys.argv[1] == "imei":
-        print(sample_imei(sys.argv[2]))
-        return
+    if len(sys.argv) >= 2 and sys.argv[1] == "imei":
+        sys.exit(print_sample_imei(sys.argv[2].strip() if len(sys.argv) >= 3 else ""))
     loaded = asyncio.run(load_once(Settings().database_url))
     print(f"catalog seed: {loaded} models loaded" if loaded else "catalog seed: already loaded")
 

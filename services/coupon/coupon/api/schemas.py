@@ -28,6 +28,8 @@ class OrderLineBody(BaseModel):
 
 
 class RedemptionBody(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"order_id": "order-9001", "account_id": "acc-42", "lines": [{"line_id": "1", "model_id": "mi-10t-6gb-128gb", "unit_price_paise": 3599900, "quantity": 1}]}]})
+
     order_id: str = Id
     lines: list[OrderLineBody] = Field(min_length=1, max_length=200)
     account_id: str | None = Field(None, max_length=100, pattern=PRINTABLE, description="The customer's account; required when a partner redeems")

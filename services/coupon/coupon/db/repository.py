@@ -49,6 +49,14 @@ async def by_code(session: AsyncSession, code: str) -> Coupon | None:
     return _coupon(row) if row else None
 
 
+async def by_code_with_hold(session: AsyncSession, code: str) -> tuple[Coupon, bool] | None:
+    """The coupon, and whether a live redemption holds it, in one statement (a redemption's first read:
+    each statement is a round trip through the driver's thread, docs/performance.md)."""
+    held = select(redemptions.c.id).where(redemptions.c.live_coupon_id == coupons.c.id).exists()
+    row = (await session.execute(select(coupons, held.label("held")).where(coupons.c.code == code))).one_or_none()
+    return (_coupon(row), bool(row.held)) if row else None
+
+
 async def by_exchange(session: AsyncSession, exchange_id: str, lock: bool = False) -> Coupon | None:
     """The exchange's coupon; `lock` holds its row (PostgreSQL) so no redemption or release changes it until commit."""
     query = select(coupons).where(coupons.c.exchange_id == exchange_id)

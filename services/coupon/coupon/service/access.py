@@ -58,6 +58,15 @@ async def visible_coupon(session: AsyncSession, code: str, principal: Principal,
     return coupon
 
 
+async def visible_coupon_to_redeem(session: AsyncSession, code: str, principal: Principal, account_id: str) -> tuple[Coupon, bool]:
+    """visible_coupon, with whether an order holds it now (read in the same statement)."""
+    canonical = normalise(code)
+    found = await repository.by_code_with_hold(session, canonical) if canonical else None
+    if found is None or not may_view(principal, found[0], account_id):
+        raise no_such_coupon()
+    return found
+
+
 async def coupon_named(session: AsyncSession, code: str) -> Coupon:
     """The coupon a typed code names (lowercase and missing dashes accepted), else 404."""
     canonical = normalise(code)

@@ -53,12 +53,11 @@ async def redeem(
     session: AsyncSession, outbox: Outbox, clock: Clock, eligibility: Eligibility, caller: Principal, code: str, order: Order, account_id: str
 ) -> tuple[Redemption, bool]:
     """Apply the coupon a code names to the order paid for by `account_id`; returns the redemption and whether it is new."""
-    coupon = await access.visible_coupon(session, code, caller, account_id)
+    coupon, held = await access.visible_coupon_to_redeem(session, code, caller, account_id)
     if coupon.account_id != account_id:
         raise access.no_such_coupon()
     actor, now = caller.scope_key(), clock.now()
-    held = await repository.live_redemption(session, coupon.id)
-    if held is not None or coupon.status_at(now) != "active":
+    if held or coupon.status_at(now) != "active":
         return await _explain_refusal(session, coupon, order, clock), False
     known = await catalog.entries(session, {line.model_id for line in order.lines})
     discount = apply_to_order(coupon.amount_paise, order.lines, known, eligibility)

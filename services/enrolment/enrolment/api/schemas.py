@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from enrolment.domain.plan import Plan, Sale, Terms
 from enrolment.domain.schedule import BuybackSchedule, BuybackValue, Window
@@ -15,6 +15,8 @@ ImeiField = Field(min_length=1, max_length=32, examples=["990000862471854"])
 
 class SaleBody(BaseModel):
     """What the retailer enters at the sale; the store comes from the credential."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"imei": "990000862471854", "model_id": "redmi-9-prime-4gb-64gb", "invoice_number": "INV-2026-000123", "invoice_date": "2026-12-01", "account_id": "acc-42", "customer_phone": "+919876543210"}]})
 
     imei: str = ImeiField
     imei2: str | None = Field(None, max_length=32, description="The second IMEI of a dual-SIM phone")

@@ -2,7 +2,7 @@
 
 from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table
 
-from eventing.tables import add_inbox, add_outbox
+from eventing.tables import add_consumer_positions, add_dead_letters, add_inbox, add_ops_audit, add_outbox
 from servicekit.idempotency import add_idempotency_keys
 from servicekit.types import UtcDateTime
 
@@ -66,4 +66,7 @@ catalog_models = Table(
 
 outbox = add_outbox(metadata)
 inbox = add_inbox(metadata)
+dead_letters = add_dead_letters(metadata)
+consumer_positions = add_consumer_positions(metadata)
+ops_audit = add_ops_audit(metadata)
 idempotency_keys = add_idempotency_keys(metadata)

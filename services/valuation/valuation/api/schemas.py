@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.inputs import PRINTABLE
 from servicekit.money import Paise
@@ -30,6 +30,8 @@ class ConditionBody(BaseModel):
 
 
 class QuoteBody(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"imei": "990001010000018", "condition": {"powers_on": True, "screen": "minor_scratches", "body": "flawless", "functional_issues": [], "accessories": ["charger", "box"]}}]})
+
     imei: str = ImeiField
     model_id: str | None = Field(None, max_length=100, pattern=PRINTABLE)
     account_id: str | None = Field(None, max_length=100, pattern=PRINTABLE, description="Partners only: the customer's account")
@@ -37,6 +39,8 @@ class QuoteBody(BaseModel):
 
 
 class AcceptBody(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"device_present": False}]})
+
     device_present: bool = Field(
         False,
         description=(
@@ -115,6 +119,8 @@ class Checklist(BaseModel):
 
 
 class HandoverBody(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"imei": "990001010000018", "checklist": {"screen_lock_removed": True, "accounts_removed": True, "memory_card_removed": True}, "condition": {"powers_on": True, "screen": "minor_scratches", "body": "flawless", "functional_issues": [], "accessories": ["charger"]}, "evidence": ["handovers/2026/12/exc_7f3a/front.jpg"]}]})
+
     imei: str = ImeiField
     checklist: Checklist
     condition: ConditionBody
@@ -129,6 +135,8 @@ class HandoverOut(BaseModel):
 
 
 class BlockBody(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"imei": "990009991234561", "reason": "Reported stolen: FIR 1234/2026, Koramangala"}]})
+
     imei: str = ImeiField
     reason: str = Field(min_length=1, max_length=500, pattern=PRINTABLE)
 
@@ -141,6 +149,8 @@ class BlockOut(BaseModel):
 
 
 class MarketPriceBody(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"price_paise": 1150000}]})
+
     price_paise: Paise = Field(gt=0, le=1_000_000_000, description="Flawless-condition market price in paise (at most Rs 1 crore)")
 
 

@@ -2,7 +2,7 @@
 
 from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, MetaData, String, Table, Text, false
 
-from eventing.tables import add_inbox, add_outbox
+from eventing.tables import add_consumer_positions, add_dead_letters, add_inbox, add_ops_audit, add_outbox
 from servicekit.idempotency import add_idempotency_keys
 from servicekit.types import UtcDateTime
 
@@ -138,4 +138,7 @@ inspections = Table(
 
 outbox = add_outbox(metadata)
 inbox = add_inbox(metadata)
+dead_letters = add_dead_letters(metadata)
+consumer_positions = add_consumer_positions(metadata)
+ops_audit = add_ops_audit(metadata)
 idempotency_keys = add_idempotency_keys(metadata)

@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 
 import httpx
+from prometheus_client import Gauge
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from servicekit.clock import Clock
@@ -20,6 +21,10 @@ from valuation.pricing.memory import PriceMemory
 log = logging.getLogger("valuation.pricing.partner")
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+
+# Read at each scrape, since an open circuit turns half-open by the clock, not by a call (alert: open a minute).
+BREAKER_STATE = Gauge("pricing_partner_breaker_state", "Pricing partner circuit of this replica: 0 closed, 1 half-open, 2 open")
+BREAKER_STATE_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 
 
 class PartnerFailed(Exception):
@@ -47,6 +52,7 @@ class PartnerPricing:
         self.memory = memory
         self.clock = clock
         self.breaker = breaker
+        BREAKER_STATE.set_function(lambda: BREAKER_STATE_VALUES[breaker.state])
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
         self.last_known = last_known

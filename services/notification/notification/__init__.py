@@ -1,0 +1,1 @@
+"""The notification service: signed partner webhooks and customer messages, fed by the platform's events."""
