@@ -1,21 +1,21 @@
 """Catalog read: direct, through the gateway, and through nginx (the reference proxy), in one run.
 
 Prints requests/s, p50 and p99 for each (median of 3 wrk runs) and the gateway/nginx ratio.
-Needs nginx and wrk from Debian's packages (`apt-get install nginx-light wrk`).
+Needs nginx and wrk from Debian's packages (`apt-get install nginx-light wrk`; installed when run as root or with sudo).
 Usage: python bench/catalog_read.py [--seconds 8] [--connections 32] [--runs 3]
 """
 
 import argparse
-import re
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.benchkit import ensure_tools, wait_ok, wrk
 from eventing.testing import free_port, stop
 from launcher.stack import Stack
 
@@ -34,46 +34,13 @@ http {{
 """
 
 
-def wrk(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True).stdout
-    rps = float(_found(r"Requests/sec:\s+([\d.]+)", out)[0])
-    return rps, _ms(out, "50%"), _ms(out, "99%")
-
-
-def _ms(out: str, label: str) -> float:
-    value, unit = _found(rf"{label}\s+([\d.]+)(us|ms|s)", out)
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def _found(pattern: str, out: str) -> tuple[str, ...]:
-    """The groups of `pattern` in wrk's report; a report without it is a failed run."""
-    match = re.search(pattern, out)
-    if match is None:
-        raise RuntimeError(f"wrk printed no {pattern!r}:\n{out}")
-    return match.groups()
-
-
-def wait_ok(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer 200")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    for tool in ("wrk", "nginx"):
-        if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
-            raise SystemExit(f"{tool} is needed: apt-get install nginx-light wrk")
+    ensure_tools("wrk", "nginx")
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     stack = Stack(var_dir=work / "var", gateway_port=free_port(), broker_port=free_port(), service_ports={"catalog": free_port()})
     stack.extra_env = {"LAUNCH_SERVICES": "catalog", "RATE_ANONYMOUS": "1000000/1000000"}
@@ -97,7 +64,7 @@ def main() -> None:
         results = {}
         for name, url in targets.items():
             runs = [wrk(url, args.seconds, args.connections) for _ in range(args.runs)]
-            results[name] = tuple(statistics.median(r[i] for r in runs) for i in range(3))
+            results[name] = tuple(statistics.median(figure) for figure in zip(*((r.rps, r.p50_ms, r.p99_ms) for r in runs), strict=True))
         print(f"catalog read {PATH}, {args.connections} connections, median of {args.runs} x {args.seconds}s")
         print(f"{'target':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
         for name, (rps, p50, p99) in results.items():

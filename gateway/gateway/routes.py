@@ -19,6 +19,7 @@ ROUTES: list[tuple[str, str]] = [
     ("/api/v1/ops/enrolment", "enrolment"),
     ("/api/v1/ops/valuation", "valuation"),
     ("/api/v1/ops/coupon", "coupon"),
+    ("/api/v1/ops/notification", "notification"),
 ]
 
 

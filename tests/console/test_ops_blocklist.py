@@ -78,7 +78,7 @@ def test_ops_blocks_and_lifts_an_imei_in_the_console(chromium, platform, api: ht
         watched.check("ops-3-catalog-prices")
 
         page.get_by_role("link", name="Event flow").click()
-        for service in ("catalog", "enrolment", "valuation", "coupon"):
+        for service in ("catalog", "enrolment", "valuation", "coupon", "notification"):
             waiting = page.locator(f'[data-service="{service}"] [data-dlq-pending]')
             waiting.wait_for()
             dlq = api.get(f"/api/v1/ops/{service}/dlq", headers=helpers.bearer("ops-console-1", "ops"))

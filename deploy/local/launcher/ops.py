@@ -25,7 +25,7 @@ import httpx
 
 from launcher.stack import Stack
 
-SERVICES = ("catalog", "enrolment", "valuation", "coupon")
+SERVICES = ("catalog", "enrolment", "valuation", "coupon", "notification")
 
 
 def parser() -> argparse.ArgumentParser:

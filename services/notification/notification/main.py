@@ -4,12 +4,13 @@ from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 
+from eventing.outbox import Outbox
 from notification.api import me, routes
 from notification.channels import Channel
 from notification.channels.local import LocalSink
 from notification.channels.smtp import SmtpChannel
 from notification.config import Settings
-from notification.db.tables import idempotency_keys, inbox
+from notification.db.tables import consumer_positions, dead_letters, idempotency_keys, inbox, ops_audit, outbox
 from notification.domain.retry import Backoff
 from notification.events.consumer import EnvelopeConsumer
 from notification.events.inbound import subscriptions
@@ -20,6 +21,8 @@ from notification.service.secrets import SecretBox
 from servicekit.app import create_service_app
 from servicekit.clock import Clock
 from servicekit.environment import Environment
+from servicekit.eventops import event_ops_router
+from servicekit.events import event_ops
 
 SERVICE = "notification"
 
@@ -51,7 +54,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, cha
     async def startup(app: FastAPI) -> None:
         db, now = app.state.db, app.state.clock
         app.state.secret_box = SecretBox(settings.secrets_key)
-        app.state.consumer = EnvelopeConsumer(SERVICE, subscriptions(now), inbox, db.transaction, settings.kafka())
+        app.state.consumer = EnvelopeConsumer(
+            SERVICE, subscriptions(now), inbox, db.transaction, settings.kafka(), dead_letters=dead_letters, positions=consumer_positions,
+        )  # fmt: skip
+        # Its outbox stays empty (it publishes nothing), so the backlog answers 0 like any service's;
+        # the dead letters and lag are its consumer's.
+        app.state.event_ops = event_ops(SERVICE, db, ops_audit, Outbox(outbox, source=f"/{SERVICE}"), app.state.consumer)
         backoff = Backoff(settings.backoff_first_seconds, settings.backoff_cap_seconds, settings.retry_window_seconds)
         app.state.delivery_worker = DeliveryWorker(
             db, app.state.secret_box, now, backoff, timeout_seconds=settings.delivery_timeout_seconds,
@@ -63,7 +71,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None, cha
     app = create_service_app(
         SERVICE,
         settings,
-        [routes.router, me.router],
+        [routes.router, me.router, event_ops_router(SERVICE)],
         database_url=settings.database_url,
         clock=clock,
         idempotency_table=idempotency_keys,

@@ -37,8 +37,18 @@ async def save_catalog_model(session: AsyncSession, model: CatalogModel, now: da
 
 async def get_catalog_model(session: AsyncSession, model_id: str) -> CatalogModel | None:
     row = (await session.execute(select(catalog_models).where(catalog_models.c.id == model_id))).one_or_none()
-    if row is None:
-        return None
+    return _catalog_model_of(row) if row is not None else None
+
+
+async def model_and_holder(session: AsyncSession, model_id: str, imeis: list[str]) -> tuple[CatalogModel | None, str | None]:
+    """A sale's two reads in one statement: the model sold, and the live plan holding any of the IMEIs (if the model
+    is known). Each statement is a round trip through the driver's thread, most of a sale's CPU (docs/performance.md)."""
+    holder = select(live_devices.c.plan_id).where(live_devices.c.imei.in_(imeis)).limit(1).scalar_subquery()
+    row = (await session.execute(select(catalog_models, holder.label("holding_plan_id")).where(catalog_models.c.id == model_id))).one_or_none()
+    return (_catalog_model_of(row), row.holding_plan_id) if row is not None else (None, None)
+
+
+def _catalog_model_of(row: Any) -> CatalogModel:
     return CatalogModel(
         id=row.id,
         brand=row.brand,
@@ -49,11 +59,6 @@ async def get_catalog_model(session: AsyncSession, model_id: str) -> CatalogMode
         srp_history=tuple(SrpPoint(date.fromisoformat(p["effective_from"]), p["srp_paise"]) for p in row.srp_history),
         tacs=frozenset(row.tacs),
     )
-
-
-async def live_plan_holding(session: AsyncSession, imeis: list[str]) -> str | None:
-    """The live plan that holds any of these IMEIs, if one does."""
-    return await session.scalar(select(live_devices.c.plan_id).where(live_devices.c.imei.in_(imeis)).limit(1))
 
 
 async def add_plan(session: AsyncSession, plan: Plan) -> None:

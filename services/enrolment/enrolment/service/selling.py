@@ -26,8 +26,9 @@ async def sell_plan(session: AsyncSession, outbox: Outbox, clock: Clock, seller:
     """Sell a plan for a device that has no live plan; PlanPurchased goes out in the same transaction."""
     if not seller.store_id or not seller.subject:
         raise Refused("validation_error", "This retailer credential names no store, so it cannot sell plans.")
-    terms = rules.sell(await repository.get_catalog_model(session, sale.model_id), sale, clock.today())
-    if await repository.live_plan_holding(session, sale.imeis()) is not None:
+    model, holder = await repository.model_and_holder(session, sale.model_id, sale.imeis())
+    terms = rules.sell(model, sale, clock.today())
+    if holder is not None:
         raise _already_enrolled()
     plan = Plan(
         id=new_id("pln"),

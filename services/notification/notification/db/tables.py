@@ -1,12 +1,13 @@
-"""The notification service's tables: webhook endpoints and deliveries, customer messages, read models, inbox.
+"""The notification service's tables: webhook endpoints and deliveries, customer messages, read models,
+inbox, and the event-ops tables (dead letters, consumer positions, ops audit).
 
 It publishes no event today; its outbox is there as in every service (tools and the scaled run read
-each service's outbox), and its inbox and idempotency keys are the shared ones.
+each service's outbox), and its inbox, event-ops tables and idempotency keys are the shared ones.
 """
 
 from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
-from eventing.tables import add_inbox, add_outbox
+from eventing.tables import add_consumer_positions, add_dead_letters, add_inbox, add_ops_audit, add_outbox
 from servicekit.idempotency import add_idempotency_keys
 from servicekit.types import UtcDateTime
 
@@ -150,4 +151,8 @@ preferences = Table(
 
 outbox = add_outbox(metadata)
 inbox = add_inbox(metadata)
+# Events the consumer could not apply, parked for ops (servicekit.eventops); its lag; what ops did.
+dead_letters = add_dead_letters(metadata)
+consumer_positions = add_consumer_positions(metadata)
+ops_audit = add_ops_audit(metadata)
 idempotency_keys = add_idempotency_keys(metadata)

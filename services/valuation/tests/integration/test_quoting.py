@@ -113,3 +113,18 @@ async def test_a_partner_must_name_the_account(service):
     body = {"imei": imei(1), "condition": {"powers_on": True, "screen": "flawless", "body": "flawless"}}
     response = await service.http.post("/api/v1/quotes", json=body, headers=RETAILER)
     assert (response.status_code, response.json()["code"]) == (422, "validation_error")
+
+
+async def test_a_blocklisted_imei_is_refused_as_blocked_even_when_no_model_has_its_tac(service):
+    unknown_tac = imei(4, tac="12345678")
+    assert (await service.http.post("/api/v1/blocklist", json={"imei": unknown_tac, "reason": "reported stolen"}, headers=OPS)).status_code == 201
+    assert (await service.quote("acc-1", unknown_tac)).json()["code"] == "imei_blocklisted"  # the blocklist answers first
+
+
+async def test_a_phone_reported_stolen_after_its_quote_cannot_be_accepted(service):
+    quote = (await service.quote("acc-1", imei(5))).json()
+    assert (await service.http.post("/api/v1/blocklist", json={"imei": imei(5), "reason": "reported stolen"}, headers=OPS)).status_code == 201
+    refused = await service.accept("acc-1", quote["id"])
+    assert (refused.status_code, refused.json()["code"]) == (422, "imei_blocklisted")
+    assert (await service.http.delete(f"/api/v1/blocklist/{imei(5)}", headers=OPS)).status_code == 204
+    assert (await service.accept("acc-1", quote["id"])).status_code == 201

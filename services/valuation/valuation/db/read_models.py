@@ -1,20 +1,41 @@
 """Valuation's copies of other services' data: catalog models with their TACs, and Smart Upgrade plans."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from valuation.db.tables import model_tacs, models, plans
+from valuation.db.tables import blocklist, market_prices, model_tacs, models, plans
 from valuation.domain.device import CatalogModel
 from valuation.domain.plan import Plan, Window
 
 
-async def model_by_tac(session: AsyncSession, tac: str) -> CatalogModel | None:
-    query = select(models).join(model_tacs, model_tacs.c.model_id == models.c.id).where(model_tacs.c.tac == tac)
+@dataclass(frozen=True)
+class PhoneFacts:
+    """What a quote reads about a phone before pricing it."""
+
+    blocked: bool
+    model: CatalogModel | None
+    table_price_paise: int | None  # the built-in engine's market price for the model (None: none set)
+
+
+async def phone_facts(session: AsyncSession, imei: str, tac: str) -> PhoneFacts:
+    """Blocked?, the TAC's model and its market price, in one statement: each statement is a thread hop and
+    most of a quote's CPU here (docs/performance.md), and a quote needs all three."""
+    is_blocked = select(blocklist.c.imei).where(blocklist.c.imei == imei).exists()
+    price = select(market_prices.c.price_paise).where(market_prices.c.model_id == models.c.id).scalar_subquery()
+    query = (
+        select(models.c.id, models.c.brand, models.c.name, models.c.category, models.c.exchange_eligible, is_blocked.label("blocked"), price.label("price"))
+        .join_from(model_tacs, models, model_tacs.c.model_id == models.c.id)
+        .where(model_tacs.c.tac == tac)
+    )
     row = (await session.execute(query)).one_or_none()
-    return CatalogModel(row.id, row.brand, row.name, row.category, row.exchange_eligible) if row is not None else None
+    if row is None:  # no model has this TAC; whether the IMEI is blocked still answers first
+        blocked = await session.scalar(select(blocklist.c.imei).where(blocklist.c.imei == imei)) is not None
+        return PhoneFacts(blocked, None, None)
+    return PhoneFacts(bool(row.blocked), CatalogModel(row.id, row.brand, row.name, row.category, row.exchange_eligible), row.price)
 
 
 async def save_model(session: AsyncSession, model: CatalogModel, tacs: list[str], now: datetime) -> None:

@@ -8,7 +8,7 @@ from eventing.outbox import Outbox
 from servicekit.clock import Clock
 from servicekit.ids import new_id
 from servicekit.principal import Principal
-from valuation.db import blocklist, read_models, repository
+from valuation.db import read_models, repository
 from valuation.domain.claims import claim, may_supersede
 from valuation.domain.device import blocked
 from valuation.domain.exchange import SUPERSEDED, Exchange, superseded_status
@@ -32,21 +32,22 @@ async def accept(
     this same transaction: that one is closed (reason `superseded`), ExchangeCancelled goes out for
     it (the coupon service voids its coupon), and then this exchange opens.
     """
-    quote = await repository.get_quote(session, quote_id, lock=True)
-    if quote is None or not may_accept(principal, quote.account_id, quote.partner_key):
+    found = await repository.quote_to_accept(session, quote_id)
+    if found is None or not may_accept(principal, found.quote.account_id, found.quote.partner_key):
         raise not_found("quote")
+    quote = found.quote
     if device_present and not (principal.is_partner and principal.partner_kind == "retailer"):
         raise Refused("validation_error", "Only a retail partner in store can vouch for the device.", "device_present", field_error="retail partners only")
     now = clock.now()
     quote.check_open(now)
-    if await blocklist.blocklisted(session, quote.imei):
+    if found.blocklisted:
         raise blocked()
     live = await read_models.live_plans_naming(session, quote.imei)
     check_owner(live, quote.account_id)
     quoted_plan_id = quote.offer.assured.plan_id if quote.offer.assured else None
     plan = plan_ended_by_exchange(live, quote.account_id, quoted_plan_id, clock.today())
     offer = quote.offer_at_accept(plan is not None and plan.plan_id == quoted_plan_id, minimum_offer_paise)
-    if await repository.account_has_open_exchange(session, quote.account_id):
+    if found.account_has_open_exchange:
         raise Refused("exchange_already_open", ALREADY_OPEN)
     owners = {plan.account_id for plan in live}
     mine = claim(quote.account_id in owners, device_present)

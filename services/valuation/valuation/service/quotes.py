@@ -8,7 +8,7 @@ from servicekit.clock import Clock
 from servicekit.db import Database
 from servicekit.ids import new_id
 from servicekit.principal import Principal
-from valuation.db import blocklist, read_models, repository
+from valuation.db import read_models, repository
 from valuation.domain.condition import Condition
 from valuation.domain.device import blocked, check_imei, check_model
 from valuation.domain.plan import assured_floor, check_owner
@@ -16,6 +16,7 @@ from valuation.domain.pricing import check_eligible, make_offer
 from valuation.domain.quote import Quote
 from valuation.domain.refusal import Refused, not_found
 from valuation.pricing import PricingAdapter, PricingUnavailable
+from valuation.pricing.builtin import BuiltinPricing
 from valuation.service.access import require_visible
 
 
@@ -53,17 +54,21 @@ async def create_quote(db: Database, pricing: PricingAdapter, clock: Clock, rule
 
     Checks in the order docs/valuation.md gives; the first failure answers.
     """
+    check_imei(request.imei)
     async with db.reading() as session:
-        check_imei(request.imei)
-        if await blocklist.blocklisted(session, request.imei):
+        facts = await read_models.phone_facts(session, request.imei, tac_of(request.imei))
+        if facts.blocked:
             raise blocked()
-        model = check_model(await read_models.model_by_tac(session, tac_of(request.imei)), request.model_id)
+        model = check_model(facts.model, request.model_id)
         live = await read_models.live_plans_naming(session, request.imei)
     check_owner(live, request.account_id)
     assured = assured_floor(live, request.account_id, clock.today())
     check_eligible(request.condition)  # before asking the partner: ineligible phones need no price
     try:
-        market_price = await pricing.market_price(model.id)
+        if isinstance(pricing, BuiltinPricing):  # its table was read with the facts above
+            market_price = pricing.read_along(model.id, facts.table_price_paise)
+        else:
+            market_price = await pricing.market_price(model.id)
     except PricingUnavailable as exc:
         raise Refused("pricing_unavailable", str(exc)) from exc
     now = clock.now()

@@ -4,7 +4,7 @@ import { api } from "../api.js";
 import { h, problemBox, replace } from "../dom.js";
 import { timeText } from "../format.js";
 
-const SERVICES = ["catalog", "enrolment", "valuation", "coupon"];
+const SERVICES = ["catalog", "enrolment", "valuation", "coupon", "notification"];
 
 export async function render(main) {
   const cards = SERVICES.map((service) => h("section", { class: "card", "data-service": service, "aria-labelledby": `flow-${service}` },
