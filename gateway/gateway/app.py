@@ -90,13 +90,14 @@ class Gateway:
 
     async def start(self) -> None:
         """Open the pooled, keep-alive client every forwarded request shares; keep the OpenAPI fresh."""
+        self.observed.start()  # first: it turns tracing on, and the sessions trace when it is (CLIENT spans)
+        traced = self.observed.client_trace_configs()
         connector = aiohttp.TCPConnector(limit=256, keepalive_timeout=30, ttl_dns_cache=300)
-        self.session = aiohttp.ClientSession(connector=connector, auto_decompress=False, skip_auto_headers=("User-Agent",))
+        self.session = aiohttp.ClientSession(connector=connector, auto_decompress=False, skip_auto_headers=("User-Agent",), trace_configs=traced)
         # Retries go over a new connection each: a pooled one may lead to a replica that just went away.
         fresh = aiohttp.TCPConnector(limit=64, force_close=True)
-        self.fresh_session = aiohttp.ClientSession(connector=fresh, auto_decompress=False, skip_auto_headers=("User-Agent",))
+        self.fresh_session = aiohttp.ClientSession(connector=fresh, auto_decompress=False, skip_auto_headers=("User-Agent",), trace_configs=traced)
         self._background = asyncio.create_task(self.openapi.keep_fresh(self.session))
-        self.observed.start()
 
     async def close(self) -> None:
         if self._background is not None:

@@ -1,5 +1,6 @@
 """What an operator sees of the gateway: /metrics, one access-log line per request, and (when tracing is
-on) a SERVER span per request whose context is the `traceparent` forwarded to the service.
+on) a SERVER span per request and, inside it, a CLIENT span per forwarded attempt
+(opentelemetry-instrumentation-aiohttp-client) whose context is the `traceparent` the service receives.
 
 Around the whole request, so refusals (401, 404, 413, 429) are counted, logged and traced like answers.
 Metrics use the services' histogram, `http_request_duration_seconds{service="gateway"}`, with `route`
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from aiohttp import TraceConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import Message, Receive, Scope, Send
 
@@ -88,6 +90,29 @@ class Observed:
             from opentelemetry import trace
 
             self.tracer = trace.get_tracer("gateway")
+
+    def client_trace_configs(self) -> list[TraceConfig]:
+        """For the forwarding client's sessions (after `start`): none when tracing is off, so it pays nothing.
+
+        On, each forwarded attempt inside a sampled request is a CLIENT span, the SERVER span's child, and the
+        instrumentation writes that span's context into the forwarded `traceparent` (over the one `_forward`
+        set). The gateway's own calls outside a request (the OpenAPI refresh) and requests not sampled make
+        no span: the SERVER span's context then goes as it is. The URL is masked as the logs mask it.
+        """
+        if self.tracer is None:
+            return []
+        from opentelemetry import trace
+        from opentelemetry.instrumentation.aiohttp_client import create_trace_config
+
+        config = create_trace_config(url_filter=lambda url: redact(str(url)))
+        [start] = config.on_request_start  # the instrumentation's one hook, which starts the span
+
+        async def inside_a_traced_request(session: Any, context: Any, params: Any) -> None:
+            if trace.get_current_span().is_recording():
+                await start(session, context, params)
+
+        config.on_request_start[0] = inside_a_traced_request
+        return [config]
 
     async def close(self) -> None:
         await asyncio.to_thread(flush_tracing)
@@ -176,8 +201,9 @@ class Observed:
 
 
 def forwarded_traceparent(sent: bytes | None) -> str:
-    """The `traceparent` the service receives: the gateway's own span when tracing is on (so the service's
-    span is its child), else the caller's valid one or a fresh one (as before tracing existed)."""
+    """The `traceparent` of the answer, and the one forwarded unless the client's CLIENT span replaces it
+    (`Observed.client_trace_configs`): the gateway's SERVER span when tracing is on, else the caller's
+    valid one or a fresh one (as before tracing existed)."""
     from opentelemetry import trace
 
     context = trace.get_current_span().get_span_context()

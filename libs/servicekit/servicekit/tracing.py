@@ -4,8 +4,9 @@ When on, `configure_tracing` installs the process's global TracerProvider — th
 a BatchSpanProcessor and an OTLP/HTTP (protobuf) exporter, every standard `OTEL_*` variable honoured
 (sampler, headers, timeouts, batch sizes, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`) — and the
 httpx instrumentation (the pricing partner's calls). Each process then adds what it runs: FastAPI
-(`instrument_app`), its database engines (`instrument_engine`); the gateway makes its own SERVER and
-CLIENT spans (gateway/observed.py). libs/eventing needs nothing from here: it uses the global provider and
+(`instrument_app`), its database engines (`instrument_engine`, opentelemetry-instrumentation-sqlalchemy);
+the gateway makes its own SERVER span and traces its forwarding client with
+opentelemetry-instrumentation-aiohttp-client (gateway/observed.py). libs/eventing needs nothing from here: it uses the global provider and
 propagator through opentelemetry-api, so the relay's PRODUCER and the consumers' CONSUMER spans are
 exported with the rest. `flush_tracing` exports what is batched when the app stops.
 
@@ -15,7 +16,6 @@ The SDK is imported lazily so a process without tracing pays neither its import 
 
 import logging
 import os
-import re
 import weakref
 from typing import Any
 
@@ -102,63 +102,51 @@ def _mask_url(span: Any, scope: dict[str, Any]) -> None:
 
 
 def instrument_engine(engine: Any) -> None:
-    """A CLIENT span per SQL statement of this SQLAlchemy engine (an AsyncEngine or a sync one).
+    """A CLIENT span per SQL statement of this SQLAlchemy engine (an AsyncEngine or a sync one), by
+    opentelemetry-instrumentation-sqlalchemy.
 
-    Our own few lines, not opentelemetry-instrumentation-sqlalchemy: its newest release (0.66b1) needs
-    opentelemetry-api 1.45.1, the SDK here 1.45.2. The span carries the statement with its placeholders,
-    never the bound values (IMEIs, coupon codes), named by semantic conventions (`INSERT coupons`).
+    The span carries the statement with its placeholders (`db.statement`), never the bound values
+    (IMEIs, coupon codes): the instrumentation reads the statement SQLAlchemy sends, the values go apart.
+    No sqlcommenter: it would write the trace context into every statement, defeating the databases'
+    statement caches, for nothing an operator here reads.
     """
     if _provider is None:
         return
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
     from sqlalchemy import event
 
     sync_engine = getattr(engine, "sync_engine", engine)
-    if sync_engine in _traced_engines:
+    if sync_engine in _traced_engines:  # with PostgreSQL the writer is the reader
         return
     _traced_engines.add(sync_engine)
-    tracer = _provider.get_tracer("servicekit.tracing.sqlalchemy")
-    system = {"postgresql": "postgresql", "sqlite": "sqlite"}.get(sync_engine.dialect.name, sync_engine.dialect.name)
-
-    def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        from opentelemetry.trace import SpanKind
-
-        span = tracer.start_span(_span_name(statement), kind=SpanKind.CLIENT, attributes={"db.system": system, "db.statement": statement})
-        if context is not None:
-            context._smartupgrade_span = span
-
-    def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
-        span = getattr(context, "_smartupgrade_span", None)
-        if span is not None:
-            span.end()
-            context._smartupgrade_span = None
-
-    def failed(exception_context: Any) -> None:
-        from opentelemetry.trace import Status, StatusCode
-
-        span = getattr(exception_context.execution_context, "_smartupgrade_span", None)
-        if span is not None:
-            span.set_status(Status(StatusCode.ERROR, type(exception_context.original_exception).__name__))
-            span.end()
-            exception_context.execution_context._smartupgrade_span = None
-
-    event.listen(sync_engine, "before_cursor_execute", before)
-    event.listen(sync_engine, "after_cursor_execute", after)
-    event.listen(sync_engine, "handle_error", failed)
+    # Ahead of the instrumentation's own error listener, which would put the database's message in the
+    # span: PostgreSQL's quotes the values (`Key (imei)=(…) already exists`). The error's type name only.
+    event.listen(sync_engine, "handle_error", _failed_statement, insert=True)
+    instrumentor = SQLAlchemyInstrumentor()
+    # The instrumentor is a process-wide singleton that instruments once: a second engine (the reader, or
+    # a lifespan run again in the same process) is traced by instrumenting again with every live engine.
+    if instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.uninstrument()
+    # skip_dep_check: the release declares sqlalchemy <2.1 and the platform runs 2.1, where the engine
+    # events it listens to (cursor execution, errors, the pool's checkouts) are unchanged; without it,
+    # instrument() logs the conflict and traces nothing. tests/observability proves the spans arrive.
+    instrumentor.instrument(engines=list(_traced_engines), tracer_provider=_provider, enable_commenter=False, skip_dep_check=True)
 
 
 _traced_engines: "weakref.WeakSet[Any]" = weakref.WeakSet()
 
 
-def _span_name(statement: str) -> str:
-    """`SELECT coupons`, `INSERT outbox`: the operation and the first table named, never values."""
-    words = statement.split(None, 1)
-    if not words:
-        return "SQL"
-    target = _TABLE.search(statement)
-    return f"{words[0].upper()} {target.group(1)}" if target else words[0].upper()
+def _failed_statement(exception_context: Any) -> None:
+    """End a failed statement's span with the error's type as its status, before the instrumentation sees it."""
+    from opentelemetry.trace import Status, StatusCode
 
-
-_TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+[\"`]?(\w+)", re.IGNORECASE)
+    execution = exception_context.execution_context
+    span = getattr(execution, "_otel_span", None)  # where the instrumentation keeps the statement's span
+    if span is None:
+        return
+    span.set_status(Status(StatusCode.ERROR, type(exception_context.original_exception).__name__))
+    span.end()
+    execution._otel_span = None  # so the instrumentation's listener finds no span to describe
 
 
 def flush_tracing(timeout_seconds: float = 5.0) -> None:
