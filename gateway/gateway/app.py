@@ -17,6 +17,7 @@ from yarl import URL
 from gateway.addresses import client_address, rate_key
 from gateway.apidocs import ApiDocuments
 from gateway.auth import Authenticator, Unauthenticated, bearer_token
+from gateway.bodies import read_limited
 from gateway.config import Settings
 from gateway.console import Console
 from gateway.edge import SECURITY_HEADERS, Cors
@@ -210,17 +211,10 @@ class Gateway:
         limit = self.settings.max_body_bytes
         if content_length is not None and content_length.isdigit() and int(content_length) > limit:
             raise BodyTooLarge
-        chunks = []
-        size = 0
-        while True:
-            message = await receive()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise BodyTooLarge
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        body = await read_limited(receive, limit)
+        if body is None:
+            raise BodyTooLarge
+        return body
 
     async def _forward(
         self, scope: Scope, send: Send, service: str, path_with_query: str, body: bytes, principal: Principal, request_id: str,

@@ -12,6 +12,7 @@ import orjson
 from pydantic import BaseModel, Field, ValidationError
 from starlette.types import Receive, Scope, Send
 
+from gateway.bodies import read_limited
 from gateway.cli import dev_token
 from gateway.config import DEV_ISSUER, Settings
 from gateway.problems import send_body, send_problem
@@ -76,14 +77,4 @@ class DevSignIn:
 
 async def _read(receive: Receive) -> bytes | None:
     """The body, or None once it passes the limit."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > _MAX_BODY:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+    return await read_limited(receive, _MAX_BODY)

@@ -5,7 +5,8 @@ Revises: 0001
 Create Date: 2026-12-02 05:00:00.000000
 """
 from alembic import op
-import sqlalchemy as sa
+
+from eventing.migrations import create_ops_audit_v1, drop_ops_audit_v1
 
 
 revision = '0002'
@@ -15,17 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('ops_audit',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('actor', sa.String(length=200), nullable=False),
-    sa.Column('action', sa.String(length=50), nullable=False),
-    sa.Column('target', sa.String(length=200), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=True),
-    sa.Column('outcome', sa.Text(), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
+    create_ops_audit_v1(op)
 
 
 def downgrade() -> None:
-    op.drop_table('ops_audit')
+    drop_ops_audit_v1(op)
