@@ -132,27 +132,20 @@ class Observed:
         path = scope["path"]
         route = route_of(path)
         method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
-        status = 500
-
-        async def watched(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        answer = _Answer(send)
         token = request_id_var.set(request_id)
         try:
             if path == "/metrics":
-                await self._metrics(scope, watched, request_id)
+                await self._metrics(scope, answer, request_id)
             elif self.tracer is None or route in QUIET_ROUTES:
-                await handler(scope, receive, watched)
+                await handler(scope, receive, answer)
             else:
-                await self._traced(scope, receive, watched, handler, route)
+                await self._traced(scope, receive, answer, handler, route)
         finally:
             elapsed = time.perf_counter() - started
-            REQUEST_LATENCY.labels("gateway", method, route, str(status)).observe(elapsed)
+            REQUEST_LATENCY.labels("gateway", method, route, str(answer.status)).observe(elapsed)
             if route not in QUIET_ROUTES:
-                self._log(scope, method, route, status, elapsed)
+                self._log(scope, method, route, answer.status, elapsed)
             request_id_var.reset(token)
 
     async def _traced(self, scope: Scope, receive: Receive, send: Send, handler: Handler, route: str) -> None:
@@ -160,21 +153,14 @@ class Observed:
         from opentelemetry.trace import SpanKind, Status, StatusCode
 
         carrier = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"] if name in (b"traceparent", b"tracestate")}
-        status = 500
-
-        async def watched(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        answer = _Answer(send)
         # A caller's valid traceparent is continued (an invalid one is ignored: a new trace starts here).
         # The path as the logs show it: coupon codes and IMEIs masked (servicekit.logging.redact).
         attributes = {"http.request.method": scope["method"], "http.route": route, "url.path": redact(scope["path"])}
         with self.tracer.start_as_current_span(f"{scope['method']} {route}", context=propagate.extract(carrier), kind=SpanKind.SERVER, attributes=attributes) as span:
-            await handler(scope, receive, watched)
-            span.set_attribute("http.response.status_code", status)
-            if status >= 500:
+            await handler(scope, receive, answer)
+            span.set_attribute("http.response.status_code", answer.status)
+            if answer.status >= 500:
                 span.set_status(Status(StatusCode.ERROR))
 
     async def _metrics(self, scope: Scope, send: Send, request_id: str) -> None:
@@ -210,3 +196,16 @@ def forwarded_traceparent(sent: bytes | None) -> str:
     if context.is_valid:
         return f"00-{context.trace_id:032x}-{context.span_id:016x}-{int(context.trace_flags):02x}"
     return trace_parent(sent)
+
+
+class _Answer:
+    """`send`, noting the status the answer started with (500 until it starts: a handler that raised)."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.status = 500
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self.send(message)
