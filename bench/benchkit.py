@@ -126,10 +126,11 @@ def cpu_of(pids: dict[str, int]) -> dict[str, float]:
     return {name: cpu_seconds(pid) for name, pid in pids.items()}
 
 
-def quiesce(pids: dict[str, int], timeout: float = 60, idle_share: float = 0.08) -> None:
+def quiesce(pids: dict[str, int], timeout: float = 60, idle_share: float = 0.08) -> bool:
     """Wait until background work (relays, consumers) has settled: every process under `idle_share` of a core for a second.
 
     An idle service is not at zero: its consumer polls the broker (about 2 % of a core) and its relay wakes.
+    Returns False when `timeout` passed first (a backlog still being worked through).
     """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -137,4 +138,5 @@ def quiesce(pids: dict[str, int], timeout: float = 60, idle_share: float = 0.08)
         time.sleep(1.0)
         after = cpu_of(pids)
         if all(after[name] - before[name] < idle_share for name in pids):
-            return
+            return True
+    return False

@@ -21,7 +21,8 @@ SCALE = {"API_REPLICAS": "2", "WORKER_REPLICAS": "1", "COUPON_WORKER_REPLICAS": 
 SETTINGS = {
     # A failed sign-in per replayed signature must not lock 127.0.0.1 out; partners get a limit the test can reach.
     "RATE_AUTH_FAILURE": "500/1000", "RATE_PARTNER": "0.5/20",
-    # A request killed with its replica leaves its Idempotency-Key claimed: taken over after 12 s, not 60.
+    # A request killed with its replica rolls its claim back with it; a lease only matters for a claim an
+    # older version left, and is kept short here as before.
     "IDEMPOTENCY_LEASE_SECONDS": "12",
 }
 

@@ -5,6 +5,7 @@ import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import orjson
 from aiokafka import AIOKafkaProducer
@@ -14,8 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from eventing.envelope import TRACE_ATTRIBUTES, kafka_headers
 from eventing.kafka import KafkaSettings, ensure_topics, new_producer, start_when_up
 from eventing.metrics import EVENTS_PUBLISHED, OUTBOX_OLDEST_PENDING_AGE, OUTBOX_PENDING
-from eventing.outbox import Outbox
+from eventing.outbox import Outbox, outbox_channel
 from eventing.tracing import publishing
+
+if TYPE_CHECKING:
+    import asyncpg
 
 log = logging.getLogger("eventing.relay")
 
@@ -32,6 +36,11 @@ class OutboxRelay:
 
     On PostgreSQL several replicas may run: a transaction-scoped advisory lock lets one publish at a
     time, which keeps each aggregate's events in order. On SQLite there is one process per database.
+
+    It publishes when woken, else every `poll_seconds`. A commit in its own process wakes it; on
+    PostgreSQL it also LISTENs on the outbox's channel (a connection of its own), so a commit in any
+    process wakes it (`Outbox.add` sends the NOTIFY). The poll stays as the fallback for a lost
+    notification or a dropped listening connection, which housekeeping opens again.
     """
 
     def __init__(
@@ -60,6 +69,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self._wake = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
+        self._listener: asyncpg.Connection | None = None
         self._stopping = False
         outbox.on_commit(self.wake)
 
@@ -83,6 +93,7 @@ class OutboxRelay:
         loop = asyncio.get_running_loop()
         next_check = loop.time() + self.epoch_check_seconds
         try:
+            await self._listen()
             while not self._stopping:
                 try:
                     published = await self.publish_pending()
@@ -102,8 +113,32 @@ class OutboxRelay:
                     self._wake.clear()
         finally:
             await self._producer.stop()
+            if self._listener is not None:
+                self._listener.terminate()  # a LISTEN holds no transaction: nothing to finish
+
+    async def _listen(self) -> None:
+        """PostgreSQL: LISTEN on the outbox's channel, so another process's commit wakes this relay."""
+        if not self.is_postgres or (self._listener is not None and not self._listener.is_closed()):
+            return
+        import asyncpg  # PostgreSQL's driver; a SQLite-only service need not have it
+
+        try:
+            async with self.read_session() as session:
+                url = (await session.connection()).engine.url
+            self._listener = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+            await self._listener.add_listener(outbox_channel(self.source), self._notified)
+            self.wake()  # anything committed before the LISTEN took hold
+        except Exception:
+            log.warning("cannot listen for outbox notifications; polling every %ss until it can", self.poll_seconds, exc_info=True)
+            if self._listener is not None:
+                self._listener.terminate()
+            self._listener = None
+
+    def _notified(self, *_notification: object) -> None:
+        self.wake()
 
     async def _housekeeping(self) -> None:
+        await self._listen()
         try:
             await self.republish_if_broker_is_new()
             await self.purge_expired()

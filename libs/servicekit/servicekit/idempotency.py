@@ -1,10 +1,21 @@
 """The Idempotency-Key mechanism (SPEC §8), kept in the service's own database.
 
-A key is scoped to the principal and the endpoint. The first request claims the key in a short
-transaction; its effect and its stored response then commit together in one transaction, so a
-response is stored exactly when the effect happened. Replays get the stored bytes back with
-`Idempotent-Replayed: true`; the same key with another body is refused; a key whose first request
-is still running answers 409. A claim left behind by a crashed request is taken over after a lease.
+A key is scoped to the principal and the endpoint. The claim of the key, the effect and the stored
+response commit together in ONE transaction, so a response is stored exactly when the effect
+happened, and a request that fails or crashes leaves nothing behind: its transaction rolls back,
+claim included, and a retry with the key runs afresh. Replays get the stored bytes back with
+`Idempotent-Replayed: true`; the same key with another body is refused (422
+`idempotency_key_reused`). A final refusal (a non-retryable 4xx) is stored in a second transaction
+after the effect's rollback, so the same request gets the same refusal; a retryable one is not.
+
+Two requests with the same key at once never both apply, and the second is told at once (SPEC §8:
+409 `idempotency_key_in_flight`) rather than queued behind the first: within one process a set of the
+keys whose request is running answers it; across processes (PostgreSQL replicas) the key's
+transaction-scoped advisory lock, tried without waiting. The claim itself is an INSERT … ON CONFLICT DO
+NOTHING, so even a request that got past both checks could only wait for the first and replay its
+answer. A claim without an answer can only be one committed by an older version of this code (which
+claimed in a transaction of its own); within `IDEMPOTENCY_LEASE_SECONDS` it answers 409 too, after that
+it is taken over: the lease is only that safety net.
 """
 
 import asyncio
@@ -16,8 +27,8 @@ from typing import Annotated
 import orjson
 from fastapi import Depends, Request
 from pydantic import BaseModel
-from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, delete, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -31,6 +42,13 @@ RETENTION = timedelta(hours=24)
 LEASE = timedelta(seconds=60)
 
 Effect = Callable[[AsyncSession], Awaitable[tuple[int, BaseModel]]]
+
+# (database, scope, key) of each keyed request running in this process.
+_RUNNING: set[tuple[int, str, str]] = set()
+
+
+def _in_flight() -> Problem:
+    return Problem(409, "idempotency_key_in_flight", "A request with this Idempotency-Key is still being processed.")
 
 
 def add_idempotency_keys(metadata: MetaData) -> Table:
@@ -70,56 +88,75 @@ class Idempotency:
             return _json(status, model)
         if len(self.key) > 200:
             raise Problem(422, "validation_error", "Idempotency-Key is too long.", [{"field": "Idempotency-Key", "message": "at most 200 characters"}])
-        replay = await self._claim()
-        if replay is not None:
-            return replay
+        running = (id(self.db), self.scope, self.key)
+        if running in _RUNNING:
+            raise _in_flight()
+        _RUNNING.add(running)
+        try:
+            return await self._run_keyed(effect)
+        finally:
+            _RUNNING.discard(running)
+
+    async def _run_keyed(self, effect: Effect) -> Response:
+        assert self.key is not None
+        refusal: Problem | None = None
         try:
             async with self.db.transaction() as session:
-                status, model = await effect(session)
+                replay = await self._claim(session)
+                if replay is not None:
+                    return replay
+                try:
+                    status, model = await effect(session)
+                except Problem as problem:
+                    if not problem.retryable:
+                        refusal = problem
+                    raise  # rolls the effect back, and the claim with it
                 response = _json(status, model)
                 await self._store(session, response)
             return response
         except Problem as problem:
-            if problem.retryable:
-                await self._release()
+            if problem is not refusal:
                 raise
-            # A refusal is an answer too: the same request gets the same refusal back.
-            response = Response(orjson.dumps(problem_body(problem.status, problem.code, problem.detail, problem.errors, **problem.extra)), problem.status, media_type=PROBLEM_JSON)
-            async with self.db.transaction() as session:
-                await self._store(session, response)
-            return response
-        except BaseException:
-            await self._release()
-            raise
-
-    async def _release(self) -> None:
-        """Give the key up, so a retry with it runs the request again."""
+        # A refusal is an answer too: the same request gets the same refusal back.
+        response = Response(orjson.dumps(problem_body(refusal.status, refusal.code, refusal.detail, refusal.errors, **refusal.extra)), refusal.status, media_type=PROBLEM_JSON)
         async with self.db.transaction() as session:
-            await session.execute(delete(self.table).where(self._this_key()))
+            if (replay := await self._claim(session)) is not None:
+                return replay  # a concurrent request with the key answered first: one answer per key
+            await self._store(session, response)
+        return response
 
     def _this_key(self):
         return (self.table.c.scope == self.scope) & (self.table.c.key == self.key)
 
-    async def _claim(self) -> Response | None:
+    async def _claim(self, session: AsyncSession) -> Response | None:
+        """Claim the key in the caller's transaction (None), or answer with what the key already holds."""
         now = self.clock.now()
-        try:
-            async with self.db.transaction() as session:
-                row = (await session.execute(select(self.table).where(self._this_key()).with_for_update())).one_or_none()
-                if row is None or _aware(row.created_at) < now - RETENTION:
-                    await session.execute(delete(self.table).where(self._this_key()))
-                    await session.execute(insert(self.table).values(scope=self.scope, key=self.key, request_hash=self.request_hash, created_at=now))
-                    return None
-                if row.request_hash != self.request_hash:
-                    raise Problem(422, "idempotency_key_reused", "This Idempotency-Key was used with a different request.")
-                if row.status_code is not None:
-                    return Response(row.body, row.status_code, media_type=row.content_type, headers={"Idempotent-Replayed": "true"})
-                if _aware(row.created_at) > now - self.lease:
-                    raise Problem(409, "idempotency_key_in_flight", "A request with this Idempotency-Key is still being processed.")
-                # The first request died holding the claim; this one takes it over.
-                await session.execute(update(self.table).where(self._this_key()).values(created_at=now))
-                return None
-        except IntegrityError as exc:  # PostgreSQL: another request claimed the key a moment ago
-            raise Problem(409, "idempotency_key_in_flight", "A request with this Idempotency-Key is still being processed.") from exc
+        values = {"scope": self.scope, "key": self.key, "request_hash": self.request_hash, "created_at": now}
+        if self.db.is_postgres:  # another replica runs a request with this key: say so rather than wait for it
+            locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"{self.scope}\n{self.key}"})
+            if not locked:
+                raise _in_flight()
+        dialect = postgresql if self.db.is_postgres else sqlite
+        # Waits while another transaction holds an uncommitted claim of the key, then inserts or does nothing.
+        claimed = await session.execute(dialect.insert(self.table).values(values).on_conflict_do_nothing().returning(self.table.c.key))
+        if claimed.first() is not None:
+            return None
+        row = (await session.execute(select(self.table).where(self._this_key()).with_for_update())).one_or_none()
+        if row is None:  # purged in between
+            await session.execute(insert(self.table).values(values))
+            return None
+        if _aware(row.created_at) < now - RETENTION:
+            await session.execute(update(self.table).where(self._this_key()).values(values | {"status_code": None, "content_type": None, "body": None}))
+            return None
+        if row.request_hash != self.request_hash:
+            raise Problem(422, "idempotency_key_reused", "This Idempotency-Key was used with a different request.")
+        if row.status_code is not None:
+            return Response(row.body, row.status_code, media_type=row.content_type, headers={"Idempotent-Replayed": "true"})
+        if _aware(row.created_at) > now - self.lease:
+            raise _in_flight()
+        # A claim committed without an answer by an older version whose request died; this one takes it over.
+        await session.execute(update(self.table).where(self._this_key()).values(created_at=now))
+        return None
 
     async def _store(self, session: AsyncSession, response: Response) -> None:
         await session.execute(

@@ -120,7 +120,7 @@ class RefusalAnswers:
 
     def answering(self, effect: Callable[[AsyncSession], Awaitable[tuple[int, BaseModel]]]) -> Callable[[AsyncSession], Awaitable[tuple[int, BaseModel]]]:
         """The use case as Idempotency.run executes it: a refusal leaves it as the Problem stored against
-        the key (the same request gets the same refusal), or releases the key when retryable."""
+        the key (the same request gets the same refusal), or, when retryable, rolls back with the claim (a retry runs afresh)."""
 
         async def run(session: AsyncSession) -> tuple[int, BaseModel]:
             try:
