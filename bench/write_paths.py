@@ -389,6 +389,8 @@ def main() -> None:
     stack: EmbeddedStack | ScaledStack = ScaledStack(work / "var", env) if args.scaled else EmbeddedStack(work / "var", env)
     bench = Bench(stack, work, partners, args.seconds, args.connections)
     bench.profiled = [name for name in args.profile.split(",") if name]
+    if bench.profiled and not (Path(sys.executable).parent / "py-spy").exists():
+        sys.exit("--profile needs py-spy in this virtualenv: .venv/bin/pip install py-spy (a profiling tool, not a project dependency)")
     try:
         stack.start()
         wait_ready(stack, bench)
