@@ -40,15 +40,15 @@ async def claim_due(session: AsyncSession, now: datetime, lease: timedelta, limi
     )  # fmt: skip
     if is_postgres(session):
         query = query.with_for_update(of=deliveries, skip_locked=True)
-    claimed = []
-    for row in (await session.execute(query)).all():
-        token = uuid.uuid4().hex
-        await session.execute(
-            update(deliveries).where(deliveries.c.id == row.id)
-            .values(status=DELIVERING, lease_token=token, lease_until=now + lease, attempts=deliveries.c.attempts + 1)
-        )  # fmt: skip
-        claimed.append((_delivery(row), token))
-    return claimed
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return []
+    token = uuid.uuid4().hex  # one per claim: a finish must match both the row and this claim
+    await session.execute(
+        update(deliveries).where(deliveries.c.id.in_([row.id for row in rows]))
+        .values(status=DELIVERING, lease_token=token, lease_until=now + lease, attempts=deliveries.c.attempts + 1)
+    )  # fmt: skip
+    return [(_delivery(row), token) for row in rows]
 
 
 async def finish(

@@ -8,7 +8,7 @@ from sqlalchemy import CursorResult, Result, Row, and_, insert, or_, select, upd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notification.db.tables import endpoints
-from notification.domain.audience import Subscriber
+from notification.domain.audience import Subscriber, keys_and_stores
 from notification.domain.records import DISABLED, ENABLED, Endpoint
 
 
@@ -58,8 +58,13 @@ async def page(session: AsyncSession, partner_key_id: str | None, after: tuple[d
     return [_endpoint(r) for r in rows]
 
 
-async def enabled_subscribers(session: AsyncSession) -> list[tuple[str, Subscriber]]:
-    rows = (await session.execute(select(endpoints.c.id, endpoints.c.partner_key_id, endpoints.c.store_id, endpoints.c.event_types).where(endpoints.c.status == ENABLED))).all()
+async def enabled_subscribers(session: AsyncSession, parties: set[str]) -> list[tuple[str, Subscriber]]:
+    """The enabled endpoints that belong to one of these parties (by partner key or store): read per event, so only those."""
+    keys, stores = keys_and_stores(parties)
+    query = select(endpoints.c.id, endpoints.c.partner_key_id, endpoints.c.store_id, endpoints.c.event_types).where(
+        endpoints.c.status == ENABLED, or_(endpoints.c.partner_key_id.in_(keys), endpoints.c.store_id.in_(stores))
+    )
+    rows = (await session.execute(query)).all()
     return [(r.id, Subscriber(r.partner_key_id, r.store_id, tuple(json.loads(r.event_types)))) for r in rows]
 
 

@@ -37,15 +37,15 @@ async def claim_due(session: AsyncSession, now: datetime, lease: timedelta, limi
     query = select(messages).where(due).order_by(messages.c.due_at).limit(limit)
     if is_postgres(session):
         query = query.with_for_update(skip_locked=True)
-    claimed = []
-    for row in (await session.execute(query)).all():
-        token = uuid.uuid4().hex
-        await session.execute(
-            update(messages).where(messages.c.id == row.id)
-            .values(status=SENDING, lease_token=token, lease_until=now + lease, attempts=messages.c.attempts + 1)
-        )  # fmt: skip
-        claimed.append((_message(row), token))
-    return claimed
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return []
+    token = uuid.uuid4().hex  # one per claim: a finish must match both the row and this claim
+    await session.execute(
+        update(messages).where(messages.c.id.in_([row.id for row in rows]))
+        .values(status=SENDING, lease_token=token, lease_until=now + lease, attempts=messages.c.attempts + 1)
+    )  # fmt: skip
+    return [(_message(row), token) for row in rows]
 
 
 async def settle(session: AsyncSession, message_id: str, token: str, **values: Any) -> bool:

@@ -7,17 +7,19 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notification.db.dialect import insert_ignoring_duplicates
+from notification.db.dialect import dialect_insert, insert_ignoring_duplicates
 from notification.db.tables import coupons, exchanges, parked_events, plans, subject_sequences
 
 
 async def next_sequence(session: AsyncSession, subject: str) -> int:
     """1, 2, 3 … per subject, in the order this service consumed its events."""
-    await session.execute(insert_ignoring_duplicates(session, subject_sequences, ["subject"], subject=subject, last_sequence=0))
-    await session.execute(
-        update(subject_sequences).where(subject_sequences.c.subject == subject).values(last_sequence=subject_sequences.c.last_sequence + 1)
+    # One statement per event (this runs for every event consumed): insert 1, or add 1 to what is there.
+    statement = (
+        dialect_insert(session, subject_sequences)
+        .values(subject=subject, last_sequence=1)
+        .on_conflict_do_update(index_elements=["subject"], set_={"last_sequence": subject_sequences.c.last_sequence + 1})
     )
-    return int(await session.scalar(select(subject_sequences.c.last_sequence).where(subject_sequences.c.subject == subject)) or 0)
+    return int(await session.scalar(statement.returning(subject_sequences.c.last_sequence)))
 
 
 async def remember_plan(session: AsyncSession, plan_id: str, account_id: str, store_id: str, now: datetime) -> None:

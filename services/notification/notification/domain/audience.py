@@ -32,6 +32,12 @@ def store(store_id: str) -> str:
     return f"store:{store_id}"
 
 
+def keys_and_stores(parties: set[str]) -> tuple[list[str], list[str]]:
+    """The partner key ids and the store ids among these parties."""
+    keys = [p.removeprefix("partner:") for p in parties if p.startswith("partner:")]
+    return keys, [p.removeprefix("store:") for p in parties if p.startswith("store:")]
+
+
 def exchange_parties(account_id: str, accepted_by: str, plan_store: str | None) -> set[str]:
     """The partner that accepted (not the customer accepting for themselves) and the plan's store."""
     parties = set()

@@ -35,7 +35,7 @@ async def fan_out(session: AsyncSession, envelope: Envelope, sequence: int, part
         return 0
     payload: str | None = None
     count = 0
-    for endpoint_id, subscriber in await endpoints.enabled_subscribers(session):
+    for endpoint_id, subscriber in await endpoints.enabled_subscribers(session, parties):
         if not subscriber.wants(envelope.type, parties):
             continue
         payload = payload or cloud_event(envelope, sequence).decode()
