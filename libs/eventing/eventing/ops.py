@@ -148,33 +148,24 @@ class EventOps:
         handler fails again, nothing changes but the entry's attempts and error, and the refusal
         says why (`replay_failed`); the entry stays pending.
         """
-        consumer, table = self._replayer(), self._dead_letters()
+        consumer = self._replayer()
         started = time.perf_counter()
         envelope: Envelope | None = None
         try:
             async with self.write_transaction() as session:
                 entry = await self._load(session, dead_letter_id, with_envelope=True)
                 envelope, subscription = self._parse(entry)
-                changed = await session.execute(
-                    update(table)
-                    .where(table.c.id == dead_letter_id, table.c.status == PENDING)
-                    .values(status=REPLAYED, acted_by=actor, acted_at=datetime.now(UTC), reason=None)
-                )
-                if getattr(changed, "rowcount", 1) != 1:
-                    raise _not_pending(entry)
+                await self._settle(session, entry, REPLAYED, actor)
                 applied = await consumer.apply_in(session, envelope, subscription)
                 outcome = "applied" if applied else "already_applied"
                 await self._record(session, actor, "dlq.replay", f"dead_letter:{dead_letter_id}", None, outcome)
         except OpsRefusal:
             raise
-        except IntegrityError as exc:
-            # Either the same event was applied at this moment by the consumer or another replay (the
-            # inbox row won), or the effect broke a constraint: only the inbox can tell which.
-            if envelope is not None and await consumer.already_applied(envelope.id):
-                return await self._replayed_already_applied(dead_letter_id, actor)
-            await self._replay_failed(dead_letter_id, actor, exc)
-            raise OpsRefusal(409, "replay_failed", f"The handler failed again: {type(exc).__name__}: {exc}") from exc
         except Exception as exc:
+            # An IntegrityError: either the same event was applied at this moment by the consumer or
+            # another replay (the inbox row won), or the effect broke a constraint: only the inbox can tell which.
+            if isinstance(exc, IntegrityError) and envelope is not None and await consumer.already_applied(envelope.id):
+                return await self._replayed_already_applied(dead_letter_id, actor)
             await self._replay_failed(dead_letter_id, actor, exc)
             raise OpsRefusal(409, "replay_failed", f"The handler failed again: {type(exc).__name__}: {exc}") from exc
         if applied:
@@ -194,16 +185,8 @@ class EventOps:
 
     async def discard(self, dead_letter_id: int, actor: str, reason: str) -> DeadLetter:
         """Drop a parked event on purpose, with the reason kept; it will never be applied by a replay."""
-        table = self._dead_letters()
         async with self.write_transaction() as session:
-            entry = await self._load(session, dead_letter_id)
-            changed = await session.execute(
-                update(table)
-                .where(table.c.id == dead_letter_id, table.c.status == PENDING)
-                .values(status=DISCARDED, acted_by=actor, acted_at=datetime.now(UTC), reason=reason)
-            )
-            if getattr(changed, "rowcount", 1) != 1:
-                raise _not_pending(entry)
+            await self._settle(session, await self._load(session, dead_letter_id), DISCARDED, actor, reason)
             await self._record(session, actor, "dlq.discard", f"dead_letter:{dead_letter_id}", reason, "discarded")
         return await self.dead_letter(dead_letter_id)
 
@@ -299,9 +282,8 @@ class EventOps:
         if entry.status != PENDING:
             raise _not_pending(entry)
         consumer = self._replayer()
-        source = entry.envelope if isinstance(entry.envelope, str) else None
         try:
-            envelope = Envelope.from_bytes((source or "").encode()) if source is not None else None
+            envelope = Envelope.from_bytes(entry.envelope.encode()) if isinstance(entry.envelope, str) else None
         except ValueError:
             envelope = None
         if envelope is None:
@@ -323,17 +305,21 @@ class EventOps:
             await self._record(session, actor, "dlq.replay", f"dead_letter:{dead_letter_id}", None, f"failed: {message}"[:4000])
 
     async def _replayed_already_applied(self, dead_letter_id: int, actor: str) -> ReplayOutcome:
-        table = self._dead_letters()
         async with self.write_transaction() as session:
-            entry = await self._load(session, dead_letter_id)
-            changed = await session.execute(
-                update(table).where(table.c.id == dead_letter_id, table.c.status == PENDING)
-                .values(status=REPLAYED, acted_by=actor, acted_at=datetime.now(UTC))
-            )
-            if getattr(changed, "rowcount", 1) != 1:
-                raise _not_pending(entry)
+            await self._settle(session, await self._load(session, dead_letter_id), REPLAYED, actor)
             await self._record(session, actor, "dlq.replay", f"dead_letter:{dead_letter_id}", None, "already_applied")
         return ReplayOutcome(dead_letter_id, "already_applied", await self.dead_letter(dead_letter_id))
+
+    async def _settle(self, session: AsyncSession, entry: DeadLetter, status: str, actor: str, reason: str | None = None) -> None:
+        """Move a pending entry to `status`; refused (dead_letter_not_pending) if someone acted first."""
+        table = self._dead_letters()
+        changed = await session.execute(
+            update(table)
+            .where(table.c.id == entry.id, table.c.status == PENDING)
+            .values(status=status, acted_by=actor, acted_at=datetime.now(UTC), reason=reason)
+        )
+        if getattr(changed, "rowcount", 1) != 1:
+            raise _not_pending(entry)
 
     async def _record(self, session: AsyncSession, actor: str, action: str, target: str, reason: str | None, outcome: str) -> None:
         """The audit row, in the action's own transaction, and the log line."""

@@ -10,6 +10,8 @@ acted); a replayed event goes through the inbox, so it is never applied twice; r
 range again only sends copies that consumers drop by event id.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -152,8 +154,13 @@ def _replay_out(outcome: ReplayOutcome) -> ReplayOut:
     return ReplayOut.model_validate({"id": outcome.id, "outcome": outcome.outcome, "dead_letter": _out(outcome.dead_letter)})
 
 
-def _problem(refusal: OpsRefusal) -> Problem:
-    return Problem(refusal.status, refusal.code, refusal.detail)
+@contextmanager
+def _answered_as_problem() -> Iterator[None]:
+    """An OpsRefusal from the tools becomes the problem+json answer it describes."""
+    try:
+        yield
+    except OpsRefusal as refusal:
+        raise Problem(refusal.status, refusal.code, refusal.detail) from refusal
 
 
 def event_ops_router(service: str) -> APIRouter:
@@ -166,30 +173,24 @@ def event_ops_router(service: str) -> APIRouter:
         status: Annotated[Literal["pending", "replayed", "discarded"] | None, Query(description="Only entries in this status")] = None,
     ) -> DeadLetterList:
         ops = _ops(request)
-        try:
+        with _answered_as_problem():
             after = page.after[0] if page.after is not None else None
             rows = await ops.list_dead_letters(status, after, page.fetch)
             pending = await ops.pending_count()
-        except OpsRefusal as refusal:
-            raise _problem(refusal) from refusal
         items, cursor = page.page(rows, lambda entry: (entry.id,))
         return DeadLetterList(items=[_out(entry) for entry in items], next_cursor=cursor, pending=pending)
 
     @router.get("/dlq/{dead_letter_id}", response_model=DeadLetterDetail, summary="One dead letter with its event (ops)")
     async def show_dead_letter(dead_letter_id: DeadLetterId, request: Request, _: OpsDep) -> DeadLetterDetail:
-        try:
+        with _answered_as_problem():
             entry = await _ops(request).dead_letter(dead_letter_id)
-        except OpsRefusal as refusal:
-            raise _problem(refusal) from refusal
         return DeadLetterDetail(**_out(entry).model_dump(), envelope=parsed_envelope(entry))
 
     @router.post("/dlq/replay", response_model=ReplayAllOut, summary="Replay pending dead letters, a bounded batch (ops)")
     async def replay_all(request: Request, principal: OpsDep, body: Annotated[ReplayAllBody | None, Body()] = None) -> ReplayAllOut:
         limit = (body or ReplayAllBody()).limit
-        try:
+        with _answered_as_problem():
             outcomes, remaining = await _ops(request).replay_pending(_actor(principal), limit)
-        except OpsRefusal as refusal:
-            raise _problem(refusal) from refusal
         results: list[ReplayOut | ReplayFailure] = [
             _replay_out(o) if isinstance(o, ReplayOutcome) else ReplayFailure(code=o.code, detail=o.detail) for o in outcomes
         ]
@@ -200,27 +201,21 @@ def event_ops_router(service: str) -> APIRouter:
         openapi_extra={"x-problem-codes": {"409": ["dead_letter_not_pending", "not_replayable", "replay_failed"]}},
     )
     async def replay(dead_letter_id: DeadLetterId, request: Request, principal: OpsDep) -> ReplayOut:
-        try:
+        with _answered_as_problem():
             return _replay_out(await _ops(request).replay(dead_letter_id, _actor(principal)))
-        except OpsRefusal as refusal:
-            raise _problem(refusal) from refusal
 
     @router.post(
         "/dlq/{dead_letter_id}/discard", response_model=DeadLetterOut, summary="Drop a dead letter, with a reason (ops)",
         openapi_extra={"x-problem-codes": {"409": ["dead_letter_not_pending"]}},
     )
     async def discard(dead_letter_id: DeadLetterId, body: DiscardBody, request: Request, principal: OpsDep) -> DeadLetterOut:
-        try:
+        with _answered_as_problem():
             return _out(await _ops(request).discard(dead_letter_id, _actor(principal), body.reason))
-        except OpsRefusal as refusal:
-            raise _problem(refusal) from refusal
 
     @router.get("/outbox", response_model=BacklogOut, summary="Outbox backlog, per topic (ops)")
     async def backlog(request: Request, _: OpsDep) -> BacklogOut:
-        try:
+        with _answered_as_problem():
             found = await _ops(request).backlog()
-        except OpsRefusal as refusal:
-            raise _problem(refusal) from refusal
         return BacklogOut(
             pending=found.pending, oldest_pending_age_seconds=found.oldest_pending_age_seconds, retained=found.retained,
             first_id=found.first_id, last_id=found.last_id, topics=[TopicBacklogOut(**t.__dict__) for t in found.topics],
@@ -228,10 +223,8 @@ def event_ops_router(service: str) -> APIRouter:
 
     @router.post("/outbox/republish", response_model=RepublishOut, summary="Send a range of outbox events again (ops)")
     async def republish(body: RepublishBody, request: Request, principal: OpsDep) -> RepublishOut:
-        try:
+        with _answered_as_problem():
             return RepublishOut(republished=await _ops(request).republish(body.first_id, body.last_id, _actor(principal)))
-        except OpsRefusal as refusal:
-            raise _problem(refusal) from refusal
 
     @router.get("/consumers", response_model=ConsumerLagOut, summary="Consumer lag per partition (ops)")
     async def consumers(request: Request, _: OpsDep) -> ConsumerLagOut:

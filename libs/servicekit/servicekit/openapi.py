@@ -9,14 +9,14 @@ The gateway (gateway/openapi.py) adds the codes it answers itself when it merges
 """
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from servicekit.idempotency import HEADER, idempotency
-from servicekit.principal import ADMITS, current_principal
+from servicekit.principal import ADMITS, PartnerKind, current_principal, require_signed_in
 from servicekit.problems import problem_body
 
 PROBLEM_REF = "#/components/schemas/Problem"
@@ -36,7 +36,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 _SIGNED_IN = {401: {"unauthorized"}, 503: {"upstream_unavailable"}}  # the forwarded identity is checked once, fail closed
 _HIDDEN = {404: {"not_found"}}  # a guard answers callers it does not admit as if the route did not exist
 _IDEMPOTENT = {409: {"idempotency_key_in_flight"}, 422: {"idempotency_key_reused", "validation_error"}}
-_PARTNER_KINDS = ("retailer", "logistics", "checkout")
+_PARTNER_KINDS: tuple[str, ...] = get_args(PartnerKind)
 
 
 class DocumentedApp(FastAPI):
@@ -88,8 +88,8 @@ def describe_operations(app: FastAPI, document: dict[str, Any]) -> None:
 
 
 # Anyone, the answer depending on who: what a route that reads the principal without a declared guard can promise.
-UNDECLARED = ("anonymous", "customer", *(f"partner:{kind}" for kind in _PARTNER_KINDS))
-ADMITS_ANY_SIGNED_IN = ("customer", *(f"partner:{kind}" for kind in _PARTNER_KINDS))
+ADMITS_ANY_SIGNED_IN = ADMITS[require_signed_in]
+UNDECLARED = ("anonymous", *ADMITS_ANY_SIGNED_IN)
 
 IDEMPOTENCY_KEY: dict[str, Any] = {
     "name": "Idempotency-Key",
