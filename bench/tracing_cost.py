@@ -9,40 +9,23 @@ Usage: python bench/tracing_cost.py [--pairs 2] [--seconds 8] [--connections 32]
 """
 
 import argparse
-import functools
 import os
-import re
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eventing.testing import free_port, poll, stop
+from bench.benchkit import cpu_seconds, wait_ok, wrk
+from eventing.testing import free_port, stop
 from launcher.stack import Stack
 
-TICKS = os.sysconf("SC_CLK_TCK")
 PATH = "/api/v1/catalog/models/redmi-9-prime-4gb-64gb"  # the read bench/catalog_read.py measures
-
-
-def wrk(url: str, seconds: int, connections: int) -> float:
-    """Requests per second wrk reached."""
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", url], capture_output=True, text=True, check=True).stdout
-    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if match is None:
-        raise RuntimeError(f"wrk printed no Requests/sec:\n{out}")
-    return float(match.group(1))
-
-
-def answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 class Sink(BaseHTTPRequestHandler):
@@ -57,11 +40,6 @@ class Sink(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
 def run(seconds: int, connections: int, endpoint: str | None) -> dict[str, tuple[float, float, float]]:
@@ -80,12 +58,12 @@ def run(seconds: int, connections: int, endpoint: str | None) -> dict[str, tuple
     figures = {}
     try:
         for url in targets.values():
-            poll(functools.partial(answers, url), timeout=60, interval=0.2)
+            wait_ok(url, timeout=60)
             wrk(url, 2, connections)  # warm-up
         time.sleep(6)
         for name, url in targets.items():
             before = {p: cpu_seconds(processes[p].pid) for p in ("catalog", "gateway")}
-            rps = wrk(url, seconds, connections)
+            rps = wrk(url, seconds, connections).rps
             time.sleep(6)  # the last batch of spans is exported within the 5 s schedule delay
             spent = {p: 1000 * (cpu_seconds(processes[p].pid) - before[p]) / (rps * seconds) for p in before}
             figures[name] = (rps, spent["catalog"], spent["gateway"])

@@ -148,12 +148,11 @@ class Observed:
                 self._log(scope, method, route, answer.status, elapsed)
             request_id_var.reset(token)
 
-    async def _traced(self, scope: Scope, receive: Receive, send: Send, handler: Handler, route: str) -> None:
+    async def _traced(self, scope: Scope, receive: Receive, answer: "_Answer", handler: Handler, route: str) -> None:
         from opentelemetry import propagate
         from opentelemetry.trace import SpanKind, Status, StatusCode
 
         carrier = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"] if name in (b"traceparent", b"tracestate")}
-        answer = _Answer(send)
         # A caller's valid traceparent is continued (an invalid one is ignored: a new trace starts here).
         # The path as the logs show it: coupon codes and IMEIs masked (servicekit.logging.redact).
         attributes = {"http.request.method": scope["method"], "http.route": route, "url.path": redact(scope["path"])}

@@ -23,9 +23,7 @@ from typing import Any
 
 import httpx
 
-from launcher.stack import Stack
-
-SERVICES = ("catalog", "enrolment", "valuation", "coupon", "notification")
+from launcher.stack import SERVICES, Stack
 
 
 def parser() -> argparse.ArgumentParser:

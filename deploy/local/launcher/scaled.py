@@ -23,7 +23,7 @@ import socket
 import sys
 from dataclasses import dataclass, field
 
-from launcher.stack import REPO, SEEDED, Stack, all_succeed
+from launcher.stack import REPO, Stack, migrate_and_seed
 from launcher.supervisor import Program
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -111,11 +111,7 @@ class ScaledStack:
         """Databases, then every service's migrations, then seed data (into empty tables only); returns the databases created."""
         self.stack.var_dir.mkdir(parents=True, exist_ok=True)
         created = self.create_databases()
-        env = self.env()
-        services = self.stack.services()
-        all_succeed([[sys.executable, "-m", f"{name}.db.migrate"] for name in services], env)
-        seeds = [name for name in SEEDED if name in services and (REPO / "services" / name / name / "seed").exists()]
-        all_succeed([[sys.executable, "-m", f"{name}.seed"] for name in seeds], env)
+        migrate_and_seed(self.stack.services(), self.env())
         return created
 
     def open_sockets(self) -> None:

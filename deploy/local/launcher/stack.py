@@ -83,11 +83,14 @@ class Stack:
     def prepare(self) -> None:
         """Migrate every service's database and load seed data (only into empty tables)."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
-        env = self.env()
-        services = self.services()
-        all_succeed([[sys.executable, "-m", f"{name}.db.migrate"] for name in services], env)
-        seeds = [name for name in SEEDED if name in services and (REPO / "services" / name / name / "seed").exists()]
-        all_succeed([[sys.executable, "-m", f"{name}.seed"] for name in seeds], env)
+        migrate_and_seed(self.services(), self.env())
+
+
+def migrate_and_seed(services: list[str], env: dict[str, str]) -> None:
+    """Every service's migrations, then seed data (only into empty tables), for `make run` and the scaled run alike."""
+    all_succeed([[sys.executable, "-m", f"{name}.db.migrate"] for name in services], env)
+    seeds = [name for name in SEEDED if name in services and (REPO / "services" / name / name / "seed").exists()]
+    all_succeed([[sys.executable, "-m", f"{name}.seed"] for name in seeds], env)
 
 
 def all_succeed(commands: list[list[str]], env: dict[str, str]) -> None:

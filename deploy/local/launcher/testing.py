@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from contracts.consumers import CONSUMERS
 from eventing.testing import free_port, stop
 from launcher.stack import REPO, SERVICES, Stack
 
@@ -79,13 +80,8 @@ class RunningStack:
         raise AssertionError(f"the platform did not become healthy: {last.text if last is not None else 'no answer'}")
 
 
-# What each service's consumer group reads (its read models and reactions).
-CONSUMER_GROUPS = {
-    "enrolment": ["catalog.events", "valuation.events"],
-    "valuation": ["catalog.events", "enrolment.events", "coupon.events"],
-    "coupon": ["catalog.events", "valuation.events"],
-    "notification": ["enrolment.events", "valuation.events", "coupon.events"],
-}
+# What each service's consumer group reads (its read models and reactions), from the declared consumers.
+CONSUMER_GROUPS = {group: sorted({contract.TOPIC for contract in subscribed}) for group, subscribed in CONSUMERS.items()}
 
 
 class RunningScaledStack:

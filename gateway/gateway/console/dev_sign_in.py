@@ -58,7 +58,7 @@ class DevSignIn:
         if scope["method"] != "POST":
             await send_problem(send, 405, "method_not_allowed", "Sign in with POST.", request_id, [*_NO_STORE, (b"allow", b"POST")])
             return
-        body = await _read(receive)
+        body = await read_limited(receive, _MAX_BODY)
         if body is None:
             await send_problem(send, 413, "payload_too_large", f"A sign-in is at most {_MAX_BODY} bytes.", request_id, _NO_STORE)
             return
@@ -73,8 +73,3 @@ class DevSignIn:
         token = dev_token(self.settings, asked.account_id, roles, LIFETIME_SECONDS)
         answer = {"access_token": token, "token_type": "Bearer", "expires_in": LIFETIME_SECONDS, "account_id": asked.account_id, "role": asked.role}
         await send_body(send, 200, orjson.dumps(answer), "application/json", request_id, _NO_STORE)
-
-
-async def _read(receive: Receive) -> bytes | None:
-    """The body, or None once it passes the limit."""
-    return await read_limited(receive, _MAX_BODY)
