@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.structs import ConsumerRecord, TopicPartition
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
@@ -115,6 +115,9 @@ class InboxConsumer:
         self.subscriptions = subscriptions
         self.topics = sorted({sub.contract.TOPIC for sub in subscriptions.values()})
         self.inbox = inbox
+        # Built once: constructing a statement costs more than running it on SQLite (docs/performance.md).
+        self._inbox_holds = select(inbox.c.event_id).where(inbox.c.consumer == bindparam("consumer"), inbox.c.event_id == bindparam("event_id"))
+        self._inbox_add = insert(inbox)
         self.write_transaction = write_transaction
         self.kafka = kafka
         self.max_attempts = max_attempts
@@ -168,6 +171,9 @@ class InboxConsumer:
                             break
                         await self.process(record)
                         applied = record
+                        # On SQLite a transaction runs in place (servicekit/sqlite_inline.py): without this
+                        # turn a batch of events would hold the event loop, and this process's requests, for its whole length.
+                        await asyncio.sleep(0)
                     if applied is not None:
                         await consumer.commit({partition: applied.offset + 1})
                 if not self.caught_up and assignment.done.is_set() and not self._stopping.is_set():
@@ -275,14 +281,9 @@ class InboxConsumer:
 
     async def apply_in(self, session: AsyncSession, envelope: Envelope, subscription: Subscription) -> bool:
         """Inside the caller's transaction: the inbox check, the inbox row and the effect. False: seen before."""
-        seen = await session.scalar(
-            select(self.inbox.c.event_id).where(self.inbox.c.consumer == self.name, self.inbox.c.event_id == envelope.id)
-        )
-        if seen is not None:
+        if await session.scalar(self._inbox_holds, {"consumer": self.name, "event_id": envelope.id}) is not None:
             return False
-        await session.execute(
-            insert(self.inbox).values(consumer=self.name, event_id=envelope.id, event_type=envelope.type, processed_at=datetime.now(UTC))
-        )
+        await session.execute(self._inbox_add, {"consumer": self.name, "event_id": envelope.id, "event_type": envelope.type, "processed_at": datetime.now(UTC)})
         await subscription.handler(session, envelope.open(subscription.contract))
         return True
 
@@ -302,9 +303,7 @@ class InboxConsumer:
     async def already_applied(self, event_id: str) -> bool:
         """Whether the inbox holds this event id (applied by any member of this consumer group)."""
         async with self.write_transaction() as session:
-            found = await session.scalar(
-                select(self.inbox.c.event_id).where(self.inbox.c.consumer == self.name, self.inbox.c.event_id == event_id)
-            )
+            found = await session.scalar(self._inbox_holds, {"consumer": self.name, "event_id": event_id})
         return found is not None
 
     async def _park(self, record: ConsumerRecord, envelope: Envelope | None, error: str, attempts: int) -> None:

@@ -29,6 +29,7 @@ class Outbox:
     def __init__(self, table: Table, source: str) -> None:
         self.table = table
         self.source = source
+        self._insert = insert(table)  # built once: constructing a statement costs more than running it on SQLite
         self._listeners: list = []
 
     async def add(self, session: AsyncSession, event_: Event, now: datetime | None = None) -> Envelope:
@@ -42,14 +43,8 @@ class Outbox:
         if trace_context := current_trace_context():
             envelope = envelope.model_copy(update=trace_context)
         await session.execute(
-            insert(self.table).values(
-                event_id=envelope.id,
-                topic=event_.TOPIC,
-                key=envelope.subject,
-                type=envelope.type,
-                envelope=envelope.to_bytes().decode(),
-                created_at=now,
-            )
+            self._insert,
+            {"event_id": envelope.id, "topic": event_.TOPIC, "key": envelope.subject, "type": envelope.type, "envelope": envelope.to_bytes().decode(), "created_at": now},
         )
         info = session.sync_session.info
         if _WAKE_FLAG not in info and session.sync_session.get_bind().dialect.name == "postgresql":

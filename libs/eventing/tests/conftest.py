@@ -63,8 +63,7 @@ class Plumbing:
 async def plumbing(request, tmp_path) -> AsyncIterator[Plumbing]:
     async with scratch_database(request.param, tmp_path) as url:
         db = Database(url)
-        async with db.writer.begin() as connection:
-            await connection.run_sync(metadata.create_all)
+        await db.run_sync(metadata.create_all)
         port = free_port()
         kafka = KafkaSettings(f"127.0.0.1:{port}", partitions=2, session_timeout_ms=6000, heartbeat_interval_ms=1000, retry_seconds=0.2)
         try:

@@ -59,8 +59,7 @@ class Flow:
 
 @pytest.fixture
 async def flow(plumbing) -> AsyncIterator[Flow]:
-    async with plumbing.db.writer.begin() as connection:
-        await connection.run_sync(ops_metadata.create_all)
+    await plumbing.db.run_sync(ops_metadata.create_all)
     broken = {POISON_SRP}
     traces: list[dict[str, str]] = []
     calls: list[float] = []

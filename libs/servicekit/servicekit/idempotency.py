@@ -19,15 +19,17 @@ it is taken over: the lease is only that safety net.
 """
 
 import asyncio
+import functools
 import hashlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Request
 from pydantic import BaseModel
-from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, delete, insert, select, text, update
+from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
@@ -136,9 +138,8 @@ class Idempotency:
             locked = await session.scalar(text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"{self.scope}\n{self.key}"})
             if not locked:
                 raise _in_flight()
-        dialect = postgresql if self.db.is_postgres else sqlite
         # Waits while another transaction holds an uncommitted claim of the key, then inserts or does nothing.
-        claimed = await session.execute(dialect.insert(self.table).values(values).on_conflict_do_nothing().returning(self.table.c.key))
+        claimed = await session.execute(_statements(self.table, self.db.is_postgres).claim, values)
         if claimed.first() is not None:
             return None
         row = (await session.execute(select(self.table).where(self._this_key()).with_for_update())).one_or_none()
@@ -159,9 +160,23 @@ class Idempotency:
         return None
 
     async def _store(self, session: AsyncSession, response: Response) -> None:
-        await session.execute(
-            update(self.table).where(self._this_key()).values(status_code=response.status_code, content_type=response.media_type, body=bytes(response.body))
-        )
+        answer = {"status_code": response.status_code, "content_type": response.media_type, "body": bytes(response.body)}
+        await session.execute(_statements(self.table, self.db.is_postgres).answer, answer | {"the_scope": self.scope, "the_key": self.key})
+
+
+@dataclass(frozen=True)
+class _Statements:
+    claim: Any  # INSERT … ON CONFLICT DO NOTHING RETURNING key
+    answer: Any  # UPDATE … SET the stored answer WHERE this key
+
+
+@functools.cache
+def _statements(table: Table, postgres: bool) -> _Statements:
+    """A keyed write's two statements, built once per table: building one costs more than running it on SQLite."""
+    dialect = postgresql if postgres else sqlite
+    this_key = (table.c.scope == bindparam("the_scope")) & (table.c.key == bindparam("the_key"))
+    answer = update(table).where(this_key).values(status_code=bindparam("status_code"), content_type=bindparam("content_type"), body=bindparam("body"))
+    return _Statements(dialect.insert(table).on_conflict_do_nothing().returning(table.c.key), answer)
 
 
 def _json(status: int, model: BaseModel) -> Response:

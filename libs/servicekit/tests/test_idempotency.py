@@ -74,8 +74,7 @@ async def things(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         clock = FixedClock(NOW)
         app = create_service_app("test", ServiceSettings(), [build_router(gate, refusals, entered, arrivals)], database_url=url, clock=clock, idempotency_table=keys)
         async with app.router.lifespan_context(app):
-            async with app.state.db.writer.begin() as connection:
-                await connection.run_sync(metadata.create_all)
+            await app.state.db.run_sync(metadata.create_all)
             async with service_client(app, "http://t", headers=principal_headers("customer", "acc-1")) as client:
                 yield Things(client, app, clock, gate, refusals, entered, arrivals)
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from valuation.db.tables import blocklist, market_prices, model_tacs, models, plans
@@ -21,19 +21,26 @@ class PhoneFacts:
     table_price_paise: int | None  # the built-in engine's market price for the model (None: none set)
 
 
-async def phone_facts(session: AsyncSession, imei: str, tac: str) -> PhoneFacts:
-    """Blocked?, the TAC's model and its market price, in one statement: each statement is a thread hop and
-    most of a quote's CPU here (docs/performance.md), and a quote needs all three."""
-    is_blocked = select(blocklist.c.imei).where(blocklist.c.imei == imei).exists()
-    price = select(market_prices.c.price_paise).where(market_prices.c.model_id == models.c.id).scalar_subquery()
-    query = (
-        select(models.c.id, models.c.brand, models.c.name, models.c.category, models.c.exchange_eligible, is_blocked.label("blocked"), price.label("price"))
-        .join_from(model_tacs, models, model_tacs.c.model_id == models.c.id)
-        .where(model_tacs.c.tac == tac)
+# A quote's reads, built once: building a statement costs more than SQLite takes to run it (docs/performance.md).
+_IS_BLOCKED = select(blocklist.c.imei).where(blocklist.c.imei == bindparam("imei"))
+_PHONE_FACTS = (
+    select(
+        models.c.id, models.c.brand, models.c.name, models.c.category, models.c.exchange_eligible,
+        _IS_BLOCKED.exists().label("blocked"),
+        select(market_prices.c.price_paise).where(market_prices.c.model_id == models.c.id).scalar_subquery().label("price"),
     )
-    row = (await session.execute(query)).one_or_none()
+    .join_from(model_tacs, models, model_tacs.c.model_id == models.c.id)
+    .where(model_tacs.c.tac == bindparam("tac"))
+)
+_LIVE_PLANS_NAMING = select(plans).where(or_(plans.c.imei == bindparam("imei"), plans.c.imei2 == bindparam("imei")), plans.c.status == "active")
+
+
+async def phone_facts(session: AsyncSession, imei: str, tac: str) -> PhoneFacts:
+    """Blocked?, the TAC's model and its market price, in one statement: each statement costs SQLAlchemy's
+    execution path, most of a quote's CPU here (docs/performance.md), and a quote needs all three."""
+    row = (await session.execute(_PHONE_FACTS, {"imei": imei, "tac": tac})).one_or_none()
     if row is None:  # no model has this TAC; whether the IMEI is blocked still answers first
-        blocked = await session.scalar(select(blocklist.c.imei).where(blocklist.c.imei == imei)) is not None
+        blocked = await session.scalar(_IS_BLOCKED, {"imei": imei}) is not None
         return PhoneFacts(blocked, None, None)
     return PhoneFacts(bool(row.blocked), CatalogModel(row.id, row.brand, row.name, row.category, row.exchange_eligible), row.price)
 
@@ -53,8 +60,7 @@ async def save_model(session: AsyncSession, model: CatalogModel, tacs: list[str]
 
 async def live_plans_naming(session: AsyncSession, imei: str) -> list[Plan]:
     """Live plans (any account) whose device has this IMEI as either of its IMEIs."""
-    query = select(plans).where(or_(plans.c.imei == imei, plans.c.imei2 == imei), plans.c.status == "active")
-    return [_plan_of(row) for row in await session.execute(query)]
+    return [_plan_of(row) for row in await session.execute(_LIVE_PLANS_NAMING, {"imei": imei})]
 
 
 async def add_plan(session: AsyncSession, plan: Plan) -> None:

@@ -4,7 +4,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, insert, or_, select, update
+from sqlalchemy import CursorResult, and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,26 +20,44 @@ class ExchangeSlotTaken(Exception):
     """Another open exchange holds this account or this IMEI (the unique `open_*` columns)."""
 
 
+# The statements of a quote and an accept, built once: building a statement (and its cache key) costs
+# more than SQLite takes to run it (docs/performance.md, "SQLite in place").
+_ADD_QUOTE = insert(quotes)
+_ADD_EXCHANGE = insert(exchanges)
+_MARK_ACCEPTED = update(quotes).where(quotes.c.id == bindparam("quote_id")).values(status="accepted")
+_QUOTE_TO_ACCEPT = (
+    select(
+        quotes,
+        select(blocklist.c.imei).where(blocklist.c.imei == quotes.c.imei).exists().label("blocklisted"),
+        select(exchanges.c.id).where(exchanges.c.open_account_id == quotes.c.account_id).exists().label("has_open_exchange"),
+    )
+    .where(quotes.c.id == bindparam("quote_id"))
+    .with_for_update(of=quotes)
+)
+_OPEN_EXCHANGES_ON = select(exchanges).where(exchanges.c.open_imei.in_(bindparam("imeis", expanding=True))).order_by(exchanges.c.id).with_for_update()
+
+
 async def add_quote(session: AsyncSession, quote: Quote) -> None:
     offer = quote.offer
     await session.execute(
-        insert(quotes).values(
-            id=quote.id,
-            account_id=quote.account_id,
-            partner_key=quote.partner_key,
-            imei=quote.imei,
-            model_id=quote.model_id,
-            condition=condition_json(quote.condition),
-            market_price_paise=offer.market_price_paise,
-            deductions=[{"reason": d.reason, "amount_paise": d.amount_paise} for d in offer.deductions],
-            market_offer_paise=offer.market_offer_paise,
-            assured=asdict(offer.assured) if offer.assured else None,
-            amount_paise=offer.amount_paise,
-            program=offer.program,
-            status="accepted" if quote.accepted else "offered",
-            expires_at=quote.expires_at,
-            created_at=quote.created_at,
-        )
+        _ADD_QUOTE,
+        {
+            "id": quote.id,
+            "account_id": quote.account_id,
+            "partner_key": quote.partner_key,
+            "imei": quote.imei,
+            "model_id": quote.model_id,
+            "condition": condition_json(quote.condition),
+            "market_price_paise": offer.market_price_paise,
+            "deductions": [{"reason": d.reason, "amount_paise": d.amount_paise} for d in offer.deductions],
+            "market_offer_paise": offer.market_offer_paise,
+            "assured": asdict(offer.assured) if offer.assured else None,
+            "amount_paise": offer.amount_paise,
+            "program": offer.program,
+            "status": "accepted" if quote.accepted else "offered",
+            "expires_at": quote.expires_at,
+            "created_at": quote.created_at,
+        },
     )
 
 
@@ -60,18 +78,15 @@ class QuoteToAccept:
 
 async def quote_to_accept(session: AsyncSession, quote_id: str) -> QuoteToAccept | None:
     """The quote (FOR UPDATE on PostgreSQL) and two of the accept's checks in one statement: each statement
-    is a round trip through the driver's thread, most of an accept's CPU here (docs/performance.md)."""
-    blocked = select(blocklist.c.imei).where(blocklist.c.imei == quotes.c.imei).exists()
-    open_exchange = select(exchanges.c.id).where(exchanges.c.open_account_id == quotes.c.account_id).exists()
-    query = select(quotes, blocked.label("blocklisted"), open_exchange.label("has_open_exchange")).where(quotes.c.id == quote_id)
-    row = (await session.execute(query.with_for_update(of=quotes))).one_or_none()
+    costs SQLAlchemy's execution path, most of an accept's CPU here (docs/performance.md)."""
+    row = (await session.execute(_QUOTE_TO_ACCEPT, {"quote_id": quote_id})).one_or_none()
     if row is None:
         return None
     return QuoteToAccept(_quote_of(row), bool(row.blocklisted), bool(row.has_open_exchange))
 
 
 async def mark_quote_accepted(session: AsyncSession, quote_id: str) -> None:
-    await session.execute(update(quotes).where(quotes.c.id == quote_id).values(status="accepted"))
+    await session.execute(_MARK_ACCEPTED, {"quote_id": quote_id})
 
 
 async def get_exchange(session: AsyncSession, exchange_id: str, lock: bool = False) -> Exchange | None:
@@ -86,8 +101,7 @@ async def open_exchanges_on(session: AsyncSession, imeis: list[str]) -> list[Exc
     A racer that closed one of them first makes PostgreSQL re-check `open_imei` after the lock
     wait, so a row it released is not returned.
     """
-    query = select(exchanges).where(exchanges.c.open_imei.in_(imeis)).order_by(exchanges.c.id).with_for_update()
-    return [_exchange_of(row) for row in await session.execute(query)]
+    return [_exchange_of(row) for row in await session.execute(_OPEN_EXCHANGES_ON, {"imeis": imeis})]
 
 
 async def supersede_exchange(session: AsyncSession, held: Exchange, to_status: ExchangeStatus, by: str, now: datetime) -> bool:
@@ -104,25 +118,26 @@ async def add_exchange(session: AsyncSession, exchange: Exchange) -> None:
     """Insert an open exchange holding its account and IMEI; ExchangeSlotTaken if another committed first (PostgreSQL)."""
     try:
         await session.execute(
-            insert(exchanges).values(
-                id=exchange.id,
-                quote_id=exchange.quote_id,
-                account_id=exchange.account_id,
-                imei=exchange.imei,
-                model_id=exchange.model_id,
-                amount_paise=exchange.amount_paise,
-                program=exchange.program,
-                plan_id=exchange.plan_id,
-                status=exchange.status,
-                open_account_id=exchange.account_id,
-                open_imei=exchange.imei,
-                accepted_by=exchange.accepted_by,
-                partner_key=exchange.partner_key,
-                discounted_paise=exchange.discounted_paise,
-                device_present=exchange.device_present,
-                created_at=exchange.created_at,
-                updated_at=exchange.updated_at,
-            )
+            _ADD_EXCHANGE,
+            {
+                "id": exchange.id,
+                "quote_id": exchange.quote_id,
+                "account_id": exchange.account_id,
+                "imei": exchange.imei,
+                "model_id": exchange.model_id,
+                "amount_paise": exchange.amount_paise,
+                "program": exchange.program,
+                "plan_id": exchange.plan_id,
+                "status": exchange.status,
+                "open_account_id": exchange.account_id,
+                "open_imei": exchange.imei,
+                "accepted_by": exchange.accepted_by,
+                "partner_key": exchange.partner_key,
+                "discounted_paise": exchange.discounted_paise,
+                "device_present": exchange.device_present,
+                "created_at": exchange.created_at,
+                "updated_at": exchange.updated_at,
+            },
         )
     except IntegrityError as exc:
         raise ExchangeSlotTaken() from exc
