@@ -20,6 +20,7 @@ CPU milliseconds per request of each process (from /proc) and resident memory be
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import secrets
@@ -99,8 +100,14 @@ def signed(partner: dict, method: str, path: str, body: object) -> Request:
     return Request(method, path, {**headers, "Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}, text)
 
 
+@functools.cache
+def gateway_settings() -> Settings:
+    """Read once: reading the settings per token made preparing a flow's requests take minutes."""
+    return Settings()
+
+
 def customer(account: str, method: str, path: str, body: object | None = None, idempotent: bool = False) -> Request:
-    headers = {"Authorization": f"Bearer {dev_token(Settings(), account, [])}"}
+    headers = {"Authorization": f"Bearer {dev_token(gateway_settings(), account, [])}"}
     if idempotent:
         headers["Idempotency-Key"] = uuid.uuid4().hex
     if body is None:
@@ -293,7 +300,7 @@ async def coupons_of(gateway: str, accounts: list[str], timeout: float = 180) ->
     async with httpx.AsyncClient(base_url=gateway, timeout=30) as http:
 
         async def one(account: str) -> None:
-            headers = {"Authorization": f"Bearer {dev_token(Settings(), account, [])}"}
+            headers = {"Authorization": f"Bearer {dev_token(gateway_settings(), account, [])}"}
             while time.monotonic() < deadline:
                 async with gate:
                     response = await http.get("/api/v1/me/coupons", headers=headers)
@@ -323,7 +330,7 @@ async def accept_to_coupon(gateway: str, quotes: list[tuple[str, str]], rate: fl
         async def one(i: int, quote_id: str, account: str) -> None:
             nonlocal failed
             await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
-            headers = {"Authorization": f"Bearer {dev_token(Settings(), account, [])}"}
+            headers = {"Authorization": f"Bearer {dev_token(gateway_settings(), account, [])}"}
             sent = time.monotonic()
             accepted = await http.post(f"/api/v1/quotes/{quote_id}/accept", headers=headers | {"Idempotency-Key": uuid.uuid4().hex})
             answered.append(time.monotonic() - sent)  # the accept's own part of the wait

@@ -7,7 +7,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Row, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notification.db.dialect import insert_ignoring_duplicates, is_postgres
+from notification.db.dialect import ignoring_duplicates, insert_ignoring_duplicates, is_postgres
 from notification.db.tables import messages, preferences
 from notification.domain.messages import Draft
 from notification.domain.records import SCHEDULED, SENDING, SENT, Message
@@ -18,13 +18,17 @@ def _message(row: Row[Any]) -> Message:
     return Message(**{f: getattr(row, f) for f in Message.__dataclass_fields__})
 
 
+# The insert the event handlers schedule with, built once: building a statement costs more than SQLite takes to run it (docs/performance.md).
+_SCHEDULE = ignoring_duplicates(messages, ["dedupe_key"])
+
+
 async def schedule(session: AsyncSession, account_id: str, draft: Draft, due_at: datetime, now: datetime) -> bool:
     """Schedule the draft unless a message for the same reason exists (sent, waiting or skipped); True if new."""
     values = {
         "id": new_id("ntf"), "account_id": account_id, "reason": draft.reason, "dedupe_key": draft.dedupe_key, "about": draft.about,
         "title": draft.title, "body": draft.body, "due_at": due_at, "status": SCHEDULED, "attempts": 0, "created_at": now,
     }  # fmt: skip
-    result = await session.execute(insert_ignoring_duplicates(session, messages, ["dedupe_key"], **values))
+    result = await session.execute(_SCHEDULE.of(session), values)
     return cast(CursorResult[Any], result).rowcount == 1
 
 
