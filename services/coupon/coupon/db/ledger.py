@@ -20,9 +20,15 @@ class LedgerEntry:
     detail: dict[str, Any]
 
 
+# Built once: building a statement costs more than SQLite takes to run it (docs/performance.md).
+_APPEND = insert(ledger)
+
+
 async def append(session: AsyncSession, coupon_id: str, type_: str, actor: str, at: datetime, **detail: Any) -> None:
     """Record what happened; rows are never updated or deleted."""
-    await session.execute(insert(ledger).values(coupon_id=coupon_id, type=type_, actor=actor, at=at, detail=orjson.dumps(detail).decode()))
+    await session.execute(
+        _APPEND, {"coupon_id": coupon_id, "type": type_, "actor": actor, "at": at, "detail": orjson.dumps(detail).decode()}
+    )
 
 
 async def entries(session: AsyncSession, coupon_id: str, after_seq: int | None, limit: int) -> list[LedgerEntry]:

@@ -1,9 +1,10 @@
 """Coupons and redemptions in and out of the database; every state change is a conditional UPDATE."""
 
+import functools
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, Row, insert, select, update
+from sqlalchemy import CursorResult, Integer, Result, Row, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,25 +36,61 @@ def _redemption(row: Row[Any]) -> Redemption:
     return Redemption(**{field: getattr(row, field) for field in Redemption.__dataclass_fields__})
 
 
+# Built once: building a statement costs more than SQLite takes to run it (docs/performance.md).
+_BY_CODE = select(coupons).where(coupons.c.code == bindparam("code"))
+_BY_CODE_WITH_HOLD = select(
+    coupons, select(redemptions.c.id).where(redemptions.c.live_coupon_id == coupons.c.id).exists().label("held")
+).where(coupons.c.code == bindparam("code"))
+_EXCHANGE_CANCELLED_REASON = select(exchange_cancellations.c.reason).where(exchange_cancellations.c.exchange_id == bindparam("exchange_id"))
+_OF_ACCOUNT = (
+    select(coupons)
+    .where(coupons.c.account_id == bindparam("account_id"))
+    .order_by(coupons.c.issued_at.desc(), coupons.c.id.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+_OF_ACCOUNT_BEFORE = (
+    select(coupons)
+    .where(coupons.c.account_id == bindparam("account_id"))
+    .where(
+        (coupons.c.issued_at < bindparam("issued_at"))
+        | ((coupons.c.issued_at == bindparam("issued_at")) & (coupons.c.id < bindparam("coupon_id")))
+    )
+    .order_by(coupons.c.issued_at.desc(), coupons.c.id.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+_CLAIM_FOR_ORDER = (
+    update(coupons)
+    .where(coupons.c.id == bindparam("coupon_id"), coupons.c.status == ACTIVE, coupons.c.expires_at > bindparam("now"))
+    .values(status=REDEEMED, updated_at=bindparam("now"))
+)
+_ADD_REDEMPTION = insert(redemptions)
+_LIVE_REDEMPTION = select(redemptions).where(redemptions.c.live_coupon_id == bindparam("coupon_id"))
+_LIVE_REDEMPTIONS = select(redemptions).where(redemptions.c.live_coupon_id.in_(bindparam("coupon_ids", expanding=True)))
+
+
+@functools.cache
+def _insert_once(dialect: str) -> Any:
+    """The coupon's INSERT … ON CONFLICT (exchange_id) DO NOTHING, built once per dialect."""
+    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return make_insert(coupons).on_conflict_do_nothing(index_elements=["exchange_id"])
+
+
 async def insert_once(session: AsyncSession, coupon: Coupon, now: datetime) -> bool:
     """Insert the coupon unless its exchange already has one (the unique exchange_id decides); True if inserted."""
-    dialect = session.get_bind().dialect.name
-    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     values = {field: getattr(coupon, field) for field in Coupon.__dataclass_fields__} | {"updated_at": now}
-    result = await session.execute(make_insert(coupons).values(**values).on_conflict_do_nothing(index_elements=["exchange_id"]))
+    result = await session.execute(_insert_once(session.get_bind().dialect.name), values)
     return _changed_one_row(result)
 
 
 async def by_code(session: AsyncSession, code: str) -> Coupon | None:
-    row = (await session.execute(select(coupons).where(coupons.c.code == code))).one_or_none()
+    row = (await session.execute(_BY_CODE, {"code": code})).one_or_none()
     return _coupon(row) if row else None
 
 
 async def by_code_with_hold(session: AsyncSession, code: str) -> tuple[Coupon, bool] | None:
     """The coupon, and whether a live redemption holds it, in one statement (a redemption's first read:
     each statement is a round trip through the driver's thread, docs/performance.md)."""
-    held = select(redemptions.c.id).where(redemptions.c.live_coupon_id == coupons.c.id).exists()
-    row = (await session.execute(select(coupons, held.label("held")).where(coupons.c.code == code))).one_or_none()
+    row = (await session.execute(_BY_CODE_WITH_HOLD, {"code": code})).one_or_none()
     return (_coupon(row), bool(row.held)) if row else None
 
 
@@ -73,16 +110,18 @@ async def remember_exchange_cancelled(session: AsyncSession, exchange_id: str, r
 
 
 async def exchange_cancelled_reason(session: AsyncSession, exchange_id: str) -> str | None:
-    return await session.scalar(select(exchange_cancellations.c.reason).where(exchange_cancellations.c.exchange_id == exchange_id))
+    return await session.scalar(_EXCHANGE_CANCELLED_REASON, {"exchange_id": exchange_id})
 
 
 async def of_account(session: AsyncSession, account_id: str, before: tuple[datetime, str] | None, limit: int) -> list[Coupon]:
     """An account's coupons, newest first."""
-    query = select(coupons).where(coupons.c.account_id == account_id)
-    if before is not None:
+    if before is None:
+        rows = await session.execute(_OF_ACCOUNT, {"account_id": account_id, "limit": limit})
+    else:
         issued_at, coupon_id = before
-        query = query.where((coupons.c.issued_at < issued_at) | ((coupons.c.issued_at == issued_at) & (coupons.c.id < coupon_id)))
-    rows = await session.execute(query.order_by(coupons.c.issued_at.desc(), coupons.c.id.desc()).limit(limit))
+        rows = await session.execute(
+            _OF_ACCOUNT_BEFORE, {"account_id": account_id, "issued_at": issued_at, "coupon_id": coupon_id, "limit": limit}
+        )
     return [_coupon(row) for row in rows]
 
 
@@ -93,21 +132,17 @@ async def claim_for_order(session: AsyncSession, coupon_id: str, now: datetime) 
     commits; on SQLite write transactions are serialised (BEGIN IMMEDIATE). Either way the loser
     updates nothing, with no SELECT ... FOR UPDATE involved.
     """
-    result = await session.execute(
-        update(coupons)
-        .where(coupons.c.id == coupon_id, coupons.c.status == ACTIVE, coupons.c.expires_at > now)
-        .values(status=REDEEMED, updated_at=now)
-    )
+    result = await session.execute(_CLAIM_FOR_ORDER, {"coupon_id": coupon_id, "now": now})
     return _changed_one_row(result)
 
 
 async def add_redemption(session: AsyncSession, redemption: Redemption) -> None:
     values = {field: getattr(redemption, field) for field in Redemption.__dataclass_fields__}
-    await session.execute(insert(redemptions).values(**values, live_coupon_id=redemption.coupon_id))
+    await session.execute(_ADD_REDEMPTION, values | {"live_coupon_id": redemption.coupon_id})
 
 
 async def live_redemption(session: AsyncSession, coupon_id: str) -> Redemption | None:
-    row = (await session.execute(select(redemptions).where(redemptions.c.live_coupon_id == coupon_id))).one_or_none()
+    row = (await session.execute(_LIVE_REDEMPTION, {"coupon_id": coupon_id})).one_or_none()
     return _redemption(row) if row else None
 
 
@@ -153,7 +188,7 @@ async def live_redemptions(session: AsyncSession, coupon_ids: list[str]) -> dict
     """The redemption holding each of these coupons, where one does."""
     if not coupon_ids:
         return {}
-    rows = await session.execute(select(redemptions).where(redemptions.c.live_coupon_id.in_(coupon_ids)))
+    rows = await session.execute(_LIVE_REDEMPTIONS, {"coupon_ids": coupon_ids})
     return {row.coupon_id: _redemption(row) for row in rows}
 
 
