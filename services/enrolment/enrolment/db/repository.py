@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, delete, insert, or_, select, update
+from sqlalchemy import CursorResult, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,11 +40,23 @@ async def get_catalog_model(session: AsyncSession, model_id: str) -> CatalogMode
     return _catalog_model_of(row) if row is not None else None
 
 
+# Built once: building a statement costs more than SQLite takes to run it (docs/performance.md).
+_MODEL_AND_HOLDER = select(
+    catalog_models,
+    select(live_devices.c.plan_id)
+    .where(live_devices.c.imei.in_(bindparam("imeis", expanding=True)))
+    .limit(1)
+    .scalar_subquery()
+    .label("holding_plan_id"),
+).where(catalog_models.c.id == bindparam("model_id"))
+_ADD_PLAN = insert(plans)
+_ADD_LIVE_DEVICE = insert(live_devices)
+
+
 async def model_and_holder(session: AsyncSession, model_id: str, imeis: list[str]) -> tuple[CatalogModel | None, str | None]:
     """A sale's two reads in one statement: the model sold, and the live plan holding any of the IMEIs (if the model
-    is known). Each statement is a round trip through the driver's thread, most of a sale's CPU (docs/performance.md)."""
-    holder = select(live_devices.c.plan_id).where(live_devices.c.imei.in_(imeis)).limit(1).scalar_subquery()
-    row = (await session.execute(select(catalog_models, holder.label("holding_plan_id")).where(catalog_models.c.id == model_id))).one_or_none()
+    is known). Each statement costs SQLAlchemy's execution path, most of a sale's CPU (docs/performance.md)."""
+    row = (await session.execute(_MODEL_AND_HOLDER, {"model_id": model_id, "imeis": imeis})).one_or_none()
     return (_catalog_model_of(row), row.holding_plan_id) if row is not None else (None, None)
 
 
@@ -63,20 +75,47 @@ def _catalog_model_of(row: Any) -> CatalogModel:
 
 async def add_plan(session: AsyncSession, plan: Plan) -> None:
     """Insert a new plan and claim its IMEIs; DeviceTaken if a concurrent sale claimed one first."""
-    await session.execute(insert(plans).values(**_row_of(plan), updated_at=plan.purchased_at))
+    await session.execute(_ADD_PLAN, {**_row_of(plan), "updated_at": plan.purchased_at})
     try:
-        await session.execute(insert(live_devices), [{"imei": imei, "plan_id": plan.id} for imei in plan.imeis()])
+        await session.execute(_ADD_LIVE_DEVICE, [{"imei": imei, "plan_id": plan.id} for imei in plan.imeis()])
     except IntegrityError as exc:
         raise DeviceTaken() from exc
 
 
+# Built once: building a statement costs more than SQLite takes to run it (docs/performance.md).
+_RELEASE_DEVICES = delete(live_devices).where(live_devices.c.plan_id == bindparam("plan_id"))
+_PLAN = select(plans).where(plans.c.id == bindparam("plan_id"))
+_MOVE = update(plans).where(plans.c.id == bindparam("the_id"), plans.c.status.in_(bindparam("from_statuses", expanding=True)))
+_MOVE_HELD = _MOVE.where(plans.c.exchange_id == bindparam("held_by"))
+_HOLD_FOR_EXCHANGE = (
+    update(plans)
+    .where(
+        plans.c.id == bindparam("the_id"),
+        or_(
+            plans.c.status == PlanStatus.ACTIVE.value,
+            and_(
+                plans.c.status == PlanStatus.BUYBACK_IN_PROGRESS.value,
+                plans.c.exchange_id != bindparam("the_exchange_id"),
+                or_(plans.c.exchange_accepted_at.is_(None), plans.c.exchange_accepted_at < bindparam("the_accepted_at")),
+            ),
+        ),
+    )
+    .values(
+        updated_at=bindparam("now"),
+        status=PlanStatus.BUYBACK_IN_PROGRESS.value,
+        exchange_id=bindparam("the_exchange_id"),
+        exchange_accepted_at=bindparam("the_accepted_at"),
+    )
+)
+
+
 async def release_devices(session: AsyncSession, plan_id: str) -> None:
     """The plan is no longer live: its IMEIs may be enrolled again."""
-    await session.execute(delete(live_devices).where(live_devices.c.plan_id == plan_id))
+    await session.execute(_RELEASE_DEVICES, {"plan_id": plan_id})
 
 
 async def get_plan(session: AsyncSession, plan_id: str) -> Plan | None:
-    row = (await session.execute(select(plans).where(plans.c.id == plan_id))).one_or_none()
+    row = (await session.execute(_PLAN, {"plan_id": plan_id})).one_or_none()
     return _plan_of(row) if row is not None else None
 
 
@@ -99,14 +138,12 @@ async def move(
     The condition in the UPDATE, not a prior read, decides: that is what keeps replicas and
     concurrent requests from applying the same change twice, or undoing a newer exchange's hold.
     """
-    conditions = [plans.c.id == plan_id, plans.c.status.in_([s.value for s in from_statuses])]
+    # _MOVE has no .values(): it sets the parameters named after columns (the WHERE's names are none of them).
+    params = {"the_id": plan_id, "from_statuses": [s.value for s in from_statuses], "updated_at": now}
+    params.update({k: (v.value if isinstance(v, PlanStatus) else v) for k, v in values.items()})
     if held_by is not None:
-        conditions.append(plans.c.exchange_id == held_by)
-    result = cast(CursorResult, await session.execute(
-        update(plans)
-        .where(*conditions)
-        .values(updated_at=now, **{k: (v.value if isinstance(v, PlanStatus) else v) for k, v in values.items()})
-    ))
+        params["held_by"] = held_by
+    result = cast(CursorResult, await session.execute(_MOVE if held_by is None else _MOVE_HELD, params))
     return result.rowcount == 1
 
 
@@ -118,21 +155,8 @@ async def hold_for_exchange(session: AsyncSession, plan_id: str, exchange_id: st
     (events of different exchanges are on different partitions). Comparing acceptance times rather
     than arrival order means a late ExchangeAccepted of the older exchange cannot take the plan back.
     """
-    result = cast(CursorResult, await session.execute(
-        update(plans)
-        .where(
-            plans.c.id == plan_id,
-            or_(
-                plans.c.status == PlanStatus.ACTIVE.value,
-                and_(
-                    plans.c.status == PlanStatus.BUYBACK_IN_PROGRESS.value,
-                    plans.c.exchange_id != exchange_id,
-                    or_(plans.c.exchange_accepted_at.is_(None), plans.c.exchange_accepted_at < accepted_at),
-                ),
-            ),
-        )
-        .values(updated_at=now, status=PlanStatus.BUYBACK_IN_PROGRESS.value, exchange_id=exchange_id, exchange_accepted_at=accepted_at)
-    ))
+    params = {"the_id": plan_id, "the_exchange_id": exchange_id, "the_accepted_at": accepted_at, "now": now}
+    result = cast(CursorResult, await session.execute(_HOLD_FOR_EXCHANGE, params))
     return result.rowcount == 1
 
 
