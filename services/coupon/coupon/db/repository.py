@@ -89,7 +89,7 @@ async def by_code(session: AsyncSession, code: str) -> Coupon | None:
 
 async def by_code_with_hold(session: AsyncSession, code: str) -> tuple[Coupon, bool] | None:
     """The coupon, and whether a live redemption holds it, in one statement (a redemption's first read:
-    each statement is a round trip through the driver's thread, docs/performance.md)."""
+    each statement costs SQLAlchemy's execution path, docs/performance.md)."""
     row = (await session.execute(_BY_CODE_WITH_HOLD, {"code": code})).one_or_none()
     return (_coupon(row), bool(row.held)) if row else None
 
