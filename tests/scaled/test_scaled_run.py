@@ -269,8 +269,19 @@ async def test_sigterm_to_api_replicas_under_load_drains_them_without_a_failed_r
 
         await poll(load_reaches_the_victims)
         sigterm_at = time.monotonic()
+        # Quotes in flight on both valuation replicas as the signal lands: the load alone may leave the victim
+        # none at that instant now that a quote takes milliseconds (each from its own customer, inside the limits).
+        burst = [asyncio.create_task(http.post("/api/v1/quotes", json={"imei": sample_imei(PHONES[i % 4], 90000 + i), "condition": FLAWLESS},
+                                               headers=helpers.bearer(f"acc-{run}-burst-{i}") | {"Idempotency-Key": uuid.uuid4().hex}))
+                 for i in range(16)]
+        await asyncio.sleep(0.01)  # sent, not yet answered
         for name in victims:
             os.kill(old[name], signal.SIGTERM)
+        for response in await asyncio.gather(*burst, return_exceptions=True):
+            if not isinstance(response, httpx.Response) or response.status_code != 201:
+                failures.append(f"POST /api/v1/quotes in flight at SIGTERM: {response!r}")
+                continue
+            after_sigterm.extend(served_by(response))
         await asyncio.to_thread(lambda: poll_blocking(lambda: all(scaled.state()[n]["pid"] not in (None, old[n]) for n in victims), 60))
         await asyncio.to_thread(scaled.wait_until_serving)
         stop.set()
@@ -279,10 +290,12 @@ async def test_sigterm_to_api_replicas_under_load_drains_them_without_a_failed_r
     log = scaled.log_text()
     for name in victims:
         assert f"{name} (pid {old[name]}) ended on SIGTERM" in log  # uvicorn's graceful exit, then the supervisor started a new one
-    # A quote takes long enough that the valuation replica always has some in flight when SIGTERM comes: their answers
-    # still came from it (the catalog answers from memory in a millisecond, so it may have had none in flight).
-    assert f"valuation-api-2:{old['valuation-api-2']}" in after_sigterm, "its requests in flight were not answered by it"
-    print(f"{served} requests, none failed, while {', '.join(victims)} drained and were replaced")
+    # Both victims were serving this load when SIGTERM came (polled above), and a burst of quotes was in flight:
+    # none failed (above). Whether the valuation victim still held one of them at that instant is a matter of
+    # milliseconds now that a quote takes a few (docs/performance.md), so it is reported, not asserted.
+    drained = f"valuation-api-2:{old['valuation-api-2']}" in after_sigterm
+    print(f"{served} requests, none failed, while {', '.join(victims)} drained and were replaced; "
+          f"the valuation victim {'answered' if drained else 'had no'} requests after SIGTERM")
 
 
 async def test_300_exchanges_while_a_valuation_replica_and_a_coupon_worker_are_killed_give_300_coupons_exactly(scaled) -> None:
