@@ -68,6 +68,8 @@ class Database:
         self.is_postgres = self.url.startswith("postgresql")
         self.writer: AsyncEngine | Engine
         self.reader: AsyncEngine | Engine
+        self._write_sessions: async_sessionmaker[AsyncSession]
+        self._read_sessions: async_sessionmaker[AsyncSession]
         if self.is_sqlite:
             database = make_url(self.url).database
             if database and database != ":memory:":

@@ -41,17 +41,17 @@ class InlineSession(AsyncSession):
     no awaitable driver underneath it completes without leaving the event loop's turn.
     """
 
-    async def execute(  # type: ignore[override]
+    async def execute(
         self, statement: Any, params: Any = None, *, execution_options: Any = util.EMPTY_DICT, bind_arguments: Any = None, **kw: Any
     ) -> Any:
         return self.sync_session.execute(statement, params, execution_options=_options(execution_options), bind_arguments=bind_arguments, **kw)
 
-    async def scalar(  # type: ignore[override]
+    async def scalar(
         self, statement: Any, params: Any = None, *, execution_options: Any = util.EMPTY_DICT, bind_arguments: Any = None, **kw: Any
     ) -> Any:
         return self.sync_session.scalar(statement, params, execution_options=_options(execution_options), bind_arguments=bind_arguments, **kw)
 
-    async def scalars(  # type: ignore[override]
+    async def scalars(
         self, statement: Any, params: Any = None, *, execution_options: Any = util.EMPTY_DICT, bind_arguments: Any = None, **kw: Any
     ) -> Any:
         return self.sync_session.scalars(statement, params, execution_options=_options(execution_options), bind_arguments=bind_arguments, **kw)
