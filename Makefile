@@ -77,6 +77,7 @@ imei: install
 bench: install
 	$(PY) bench/catalog_read.py
 	$(PY) bench/write_paths.py
+	$(PY) bench/sqlite_paths.py
 
 ## The same writes bench against `make run-scaled` (the local PostgreSQL and Redis).
 bench-writes-scaled: install
