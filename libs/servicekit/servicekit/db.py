@@ -10,7 +10,7 @@ do their usual work.
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -90,21 +90,13 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One write transaction: commits when the block ends, rolls back if it raises."""
-        if self._writer_free is None:
-            async with self._write_sessions() as session, session.begin():
-                yield session
-            return
-        async with self._writer_free, self._write_sessions() as session, session.begin():
+        async with self._writer_free or nullcontext(), self._write_sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
         """A session for reads only; nothing it does is committed."""
-        if self._readers_free is None:
-            async with self._read_sessions() as session, session.begin():
-                yield session
-            return
-        async with self._readers_free, self._read_sessions() as session, session.begin():
+        async with self._readers_free or nullcontext(), self._read_sessions() as session, session.begin():
             yield session
 
     async def run_sync(self, work: Callable[[Connection], Any]) -> Any:

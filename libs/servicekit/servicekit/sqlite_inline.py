@@ -5,8 +5,8 @@ commit) to aiosqlite's thread and waits for the answer on the event loop, throug
 future. On a busy service that trip was what a write cost most: the thread needs the GIL back from the
 loop (up to the interpreter's 5 ms switch interval while the loop serves other requests), SQLite's one
 writer connection stays held through every trip, and the adaptation layers cost more CPU than SQLite
-itself (a begin, insert, select and commit: ~50 µs of SQLite, ~850 µs through the async layers, ~430
-µs through SQLAlchemy's plain sync engine; docs/performance.md, "SQLite in place").
+itself (`bench/sqlite_paths.py` times a begin, insert, select and commit through each layer;
+docs/performance.md, "SQLite in place").
 
 So on SQLite a service's sessions are `InlineSession`s: the AsyncSession API every repository uses,
 over a plain (pysqlite) Session whose statements run at once. That is safe because nothing waits
@@ -61,7 +61,7 @@ class InlineSession(AsyncSession):
 
     async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
         # AsyncSession shields its close in a task of its own; closing in place cannot be interrupted.
-        self.sync_session.close()
+        await self.close()
 
 
 def session_class_for(engine: Engine) -> Any:
